@@ -1,0 +1,61 @@
+"""``synthad <stage>``: one sub-command per pipeline stage.
+
+Snakemake rules, DVC stages, tests and people all run the same commands. Each stage lives in
+``synthad.stages.<module>`` and exposes ``add_arguments(parser)`` and ``run(args)``; modules are
+imported only when their stage runs, so ``synthad --help`` stays fast (no torch import).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from synthad.errors import SynthADError
+
+# stage name -> (module under synthad.stages, one-line help)
+STAGES: dict[str, tuple[str, str]] = {
+    "demo": ("demo", "generate the embedded demo data set (MVTec layout) deterministically"),
+    "download": ("download", "download a registered data set (resumable, checksummed) or link a local copy"),
+    "index": ("index", "write the index CSV of one category of a data set"),
+    "masks": ("masks", "compute foreground masks of one category and a contact sheet"),
+    "train": ("train", "train one method on one category with one seed"),
+    "evaluate": ("evaluate", "score the test split with a trained model and compute every metric"),
+    "aggregate": ("aggregate", "collect every metrics.json into results/metrics.csv"),
+    "tables": ("tables", "render summary tables (CSV and LaTeX) from results/metrics.csv"),
+    "figures": ("figures", "plot anomaly maps next to ground truth for a few test images"),
+    "params": ("params", "validate params.yaml and print the resolved configuration"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The top-level parser with one sub-parser per stage (stage modules load lazily)."""
+    parser = argparse.ArgumentParser(prog="synthad", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="stage", metavar="<stage>", required=True)
+    for name, (_, help_text) in STAGES.items():
+        sub.add_parser(name, help=help_text, add_help=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``synthad`` console script."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    if not argv or argv[0] not in STAGES:
+        parser.parse_args(argv)  # prints usage / the unknown-stage error and exits
+        return 2
+    module_name, help_text = STAGES[argv[0]]
+    module = importlib.import_module(f"synthad.stages.{module_name}")
+    stage_parser = argparse.ArgumentParser(prog=f"synthad {argv[0]}", description=help_text)
+    module.add_arguments(stage_parser)
+    args = stage_parser.parse_args(argv[1:])
+    try:
+        module.run(args)
+    except SynthADError as exc:
+        print(f"synthad {argv[0]}: error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

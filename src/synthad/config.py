@@ -1,0 +1,323 @@
+"""``params.yaml`` -> typed dataclasses, strictly.
+
+``params.yaml`` is the only configuration of the pipeline. It is parsed into the dataclasses below;
+a key that no dataclass field declares, or a value of the wrong type, is a :class:`ConfigError`
+that names the full key path (``method_params.draem.lr``), so a typo never silently falls back to a
+default. Method sections are validated against each method's own ``Config`` dataclass (its
+defaults are the paper's values), see :func:`method_config`.
+
+Snakemake rules pass each job only its slice of the configuration (as JSON on the command line);
+the stage CLIs rebuild the typed object with :func:`build` so a slice is checked exactly like the
+whole file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from synthad.errors import ConfigError
+
+T = typing.TypeVar("T")
+
+
+# --------------------------------------------------------------------------- generic builder
+def build(cls: type[T], value: Any, where: str) -> T:
+    """Build a value of type ``cls`` from plain YAML/JSON data, rejecting unknown keys.
+
+    Args:
+        cls: A dataclass or a supported annotation (``int``, ``float``, ``str``, ``bool``,
+            ``list[X]``, ``dict[str, X]``, ``X | None``, ``Literal[...]``, ``Any``).
+        value: Parsed YAML/JSON data.
+        where: Key path used in error messages, e.g. ``"params.yaml:data"``.
+
+    Returns:
+        The typed value.
+
+    Raises:
+        ConfigError: Unknown key, missing required key or wrong type; the message names ``where``.
+    """
+    if dataclasses.is_dataclass(cls):
+        return _build_dataclass(cls, value, where)
+    return _coerce(cls, value, where)
+
+
+def _build_dataclass(cls: type[T], value: Any, where: str) -> T:
+    if value is None:
+        value = {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: expected a mapping, got {type(value).__name__} {value!r}")
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    unknown = sorted(set(value) - set(fields))
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key {_join(where, unknown[0])!r}"
+            f" (allowed keys: {', '.join(sorted(fields))})"
+        )
+    kwargs = {}
+    for name, f in fields.items():
+        if name in value:
+            kwargs[name] = build(hints[name], value[name], _join(where, name))
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            raise ConfigError(f"{where}: missing required key {_join(where, name)!r}")
+    try:
+        return cls(**kwargs)
+    except (ValueError, TypeError) as exc:  # __post_init__ range checks
+        raise ConfigError(f"{where}: {exc}") from exc
+
+
+def _join(where: str, key: str) -> str:
+    return f"{where}.{key}" if not where.endswith(":") else f"{where}{key}"
+
+
+def _coerce(tp: Any, value: Any, where: str) -> Any:
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if tp is Any:
+        return value
+    if origin in (typing.Union, types.UnionType):
+        return _coerce_union(args, value, where)
+    if origin is Literal:
+        if value not in args:
+            raise ConfigError(f"{where}: {value!r} is not one of {', '.join(map(repr, args))}")
+        return value
+    if origin is list or origin is tuple:
+        if not isinstance(value, list | tuple):
+            raise ConfigError(f"{where}: expected a list, got {value!r}")
+        item = args[0] if args else Any
+        return [build(item, v, f"{where}[{i}]") for i, v in enumerate(value)]
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: expected a mapping, got {value!r}")
+        return {str(k): build(args[1], v, _join(where, str(k))) for k, v in value.items()}
+    return _coerce_scalar(tp, value, where)
+
+
+def _coerce_union(args: tuple, value: Any, where: str) -> Any:
+    if value is None and type(None) in args:
+        return None
+    errors = []
+    for arg in (a for a in args if a is not type(None)):
+        try:
+            return build(arg, value, where)
+        except ConfigError as exc:
+            errors.append(str(exc))
+    raise ConfigError(errors[0] if len(errors) == 1 else f"{where}: {value!r} matches no allowed type")
+
+
+def _coerce_scalar(tp: type, value: Any, where: str) -> Any:
+    # bool is an int subclass in Python, so it is checked first and never accepted as a number.
+    if tp is bool:
+        if isinstance(value, bool):
+            return value
+    elif tp is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif tp is float:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, str):  # YAML reads "1e-4" (no dot) as a string
+            try:
+                return float(value)
+            except ValueError:
+                pass
+    elif tp is str:
+        if isinstance(value, str):
+            return value
+    else:
+        raise ConfigError(f"{where}: unsupported annotation {tp!r}")
+    raise ConfigError(f"{where}: expected {tp.__name__}, got {type(value).__name__} {value!r}")
+
+
+# --------------------------------------------------------------------------- sections
+@dataclass
+class DatasetEntry:
+    """One data set to run on.
+
+    Attributes:
+        source: Registry key of the data set (``demo``, ``mvtec_ad``, ``mpdd``, ``folder``...);
+            defaults to the entry's name in ``data.datasets``.
+        path: A copy the user already has (the extracted archive root, or for ``folder`` an
+            MVTec-layout folder); when set nothing is downloaded.
+        categories: Categories to run, or ``[all]`` for every category of the data set.
+    """
+
+    source: str | None = None
+    path: str | None = None
+    categories: list[str] = field(default_factory=lambda: ["all"])
+
+
+@dataclass
+class DataConfig:
+    """``data:`` which data sets the pipeline runs on."""
+
+    datasets: dict[str, DatasetEntry] = field(default_factory=lambda: {"demo": DatasetEntry()})
+
+
+@dataclass
+class DemoConfig:
+    """``demo:`` size of the embedded generated data set (see :mod:`synthad.data.demo`)."""
+
+    image_size: int = 256
+    n_train: int = 80
+    n_test_good: int = 24
+    n_test_defect: int = 36
+    seed: int = 2026
+
+    def __post_init__(self):
+        if self.image_size < 64 or min(self.n_train, self.n_test_good, self.n_test_defect) < 1:
+            raise ValueError("demo needs image_size >= 64 and at least one image per split")
+
+
+@dataclass
+class MaskSetting:
+    """How the foreground mask of one category is computed (METHOD_NOTES A.3).
+
+    Attributes:
+        method: ``whole`` (every pixel is foreground), ``otsu`` or ``triangle`` threshold.
+        channel: ``gray`` or an RGB channel index 0-2 to threshold.
+        invert: The threshold selects the *background* (bright background, dark part), so the
+            foreground is its complement.
+        closing: Side of the square structuring element for binary closing (0 = off).
+        opening: Side of the square structuring element for binary opening (0 = off).
+    """
+
+    method: Literal["whole", "otsu", "triangle"] = "whole"
+    channel: Literal["gray", 0, 1, 2] = "gray"
+    invert: bool = False
+    closing: int = 0
+    opening: int = 0
+
+
+@dataclass
+class MasksConfig:
+    """``masks:`` per-category overrides, keyed ``<dataset>/<category>``.
+
+    Categories without an override use the data set registry's setting (the official RealNet
+    rules for MVTec AD, VisA, MPDD and BTAD; ``whole`` otherwise).
+    """
+
+    overrides: dict[str, MaskSetting] = field(default_factory=dict)
+    sheet_images: int = 8
+
+
+@dataclass
+class SynthesisConfig:
+    """``synthesis:`` shared anomaly-source settings."""
+
+    texture_source: Literal["builtin", "dtd"] = "builtin"
+
+
+@dataclass
+class TrainConfig:
+    """``train:`` settings shared by every method's training run."""
+
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    checkpoint_every: int = 1
+    num_threads: int = 1
+
+
+@dataclass
+class EvaluateConfig:
+    """``evaluate:`` the shared evaluation protocol (DESIGN.md, METHOD_NOTES E)."""
+
+    resolution: int = 256
+    pro_fpr_limit: float = 0.3
+    batch_size: int = 8
+
+    def __post_init__(self):
+        if not 0 < self.pro_fpr_limit <= 1:
+            raise ValueError("pro_fpr_limit must be in (0, 1]")
+
+
+@dataclass
+class ReportConfig:
+    """``report:`` tables and figures."""
+
+    metrics: list[str] = field(
+        default_factory=lambda: [
+            "image_auroc", "image_ap", "pixel_auroc", "pixel_ap", "pixel_aupro", "image_f1_max",
+            "pixel_f1_max",
+        ]
+    )
+    scale: float = 100.0
+    decimals: int = 1
+    figure_images: int = 4
+
+
+@dataclass
+class Params:
+    """The whole ``params.yaml``.
+
+    ``method_params`` is kept as plain dicts here and checked against each method's ``Config``
+    by :func:`validate_methods` (which needs the method registry).
+    """
+
+    seeds: list[int] = field(default_factory=lambda: [0])
+    methods: list[str] = field(default_factory=lambda: ["draem"])
+    data: DataConfig = field(default_factory=DataConfig)
+    demo: DemoConfig = field(default_factory=DemoConfig)
+    masks: MasksConfig = field(default_factory=MasksConfig)
+    synthesis: SynthesisConfig = field(default_factory=SynthesisConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    evaluate: EvaluateConfig = field(default_factory=EvaluateConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
+    method_params: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- entry points
+def load_yaml(path: str | Path) -> dict:
+    """Read a YAML mapping, with an error naming the file when it is not one."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+def parse_params(data: dict, where: str = "params.yaml:") -> Params:
+    """Validate a whole parsed ``params.yaml`` (including every method section)."""
+    params = build(Params, data, where)
+    validate_methods(params, where)
+    return params
+
+
+def load_params(path: str | Path = "params.yaml") -> Params:
+    """Load and fully validate ``params.yaml``."""
+    return parse_params(load_yaml(path), f"{path}:")
+
+
+def validate_methods(params: Params, where: str = "params.yaml:") -> None:
+    """Check that every listed method is registered and its section matches its ``Config``."""
+    from synthad.methods import get_method  # deferred: the registry imports torch
+
+    for key in params.methods:
+        get_method(key)
+    for key, section in params.method_params.items():
+        method_config(key, section, _join(where, f"method_params.{key}"))
+
+
+def method_config(key: str, section: dict | None, where: str | None = None):
+    """Build the typed ``Config`` of method ``key`` from its ``method_params`` section."""
+    from synthad.methods import get_method
+
+    return build(get_method(key).Config, section or {}, where or f"method_params.{key}")
+
+
+def parse_slice(text: str, cls: type[T], where: str) -> T:
+    """Rebuild a typed config object from the JSON slice a Snakemake rule passed to a stage."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{where}: not valid JSON: {exc}") from exc
+    return build(cls, data, where)

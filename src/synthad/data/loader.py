@@ -1,0 +1,140 @@
+"""Reading images and masks listed in an index, with errors that name the file.
+
+Images are returned as RGB float in ``[0, 1]`` (no ImageNet normalisation: methods that need it
+apply it themselves). Resizing is bilinear for images and nearest-neighbour for masks
+(DESIGN.md evaluation protocol).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pandas as pd
+import torch
+from torch.utils.data import Dataset
+
+from synthad.data.index import split_masks
+from synthad.errors import DataError
+
+
+def read_image(path: str | Path) -> np.ndarray:
+    """Read an image file as RGB uint8 ``(H, W, 3)`` (grey images are repeated to 3 channels).
+
+    Raises:
+        DataError: The file is missing, truncated or not an image.
+    """
+    data = np.fromfile(str(path), dtype=np.uint8) if Path(path).is_file() else None
+    if data is None:
+        raise DataError(f"{path}: image file does not exist")
+    image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
+    if image is None:
+        raise DataError(f"{path}: cannot decode image (corrupt or not an image file)")
+    if image.dtype == np.uint16:  # 16-bit PNGs (some data sets): keep the top 8 bits
+        image = (image >> 8).astype(np.uint8)
+    if image.ndim == 2:
+        return np.repeat(image[:, :, None], 3, axis=2)
+    if image.shape[2] == 4:
+        image = image[:, :, :3]
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def read_mask(path: str | Path) -> np.ndarray:
+    """Read a binary mask file as bool ``(H, W)``; any non-zero pixel is foreground."""
+    data = np.fromfile(str(path), dtype=np.uint8) if Path(path).is_file() else None
+    if data is None:
+        raise DataError(f"{path}: mask file does not exist")
+    mask = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE) if data.size else None
+    if mask is None:
+        raise DataError(f"{path}: cannot decode mask (corrupt or not an image file)")
+    return mask > 0
+
+
+def read_masks(joined: str, image_path: str, shape: tuple[int, int]) -> np.ndarray:
+    """Union of the masks of one index row, checked against the image size.
+
+    Args:
+        joined: ``mask_path`` of the row (``;``-separated, may be empty).
+        image_path: The image the masks belong to (for the error message).
+        shape: ``(H, W)`` of that image at its original resolution.
+
+    Returns:
+        Bool mask ``(H, W)``; all False when the row has no mask.
+
+    Raises:
+        DataError: A mask's size differs from the image's.
+    """
+    union = np.zeros(shape, dtype=bool)
+    for path in split_masks(joined):
+        mask = read_mask(path)
+        if mask.shape != shape:
+            raise DataError(
+                f"{path}: mask is {mask.shape[1]}x{mask.shape[0]} but its image {image_path} is "
+                f"{shape[1]}x{shape[0]}"
+            )
+        union |= mask
+    return union
+
+
+def resize_image(image: np.ndarray, size: int) -> np.ndarray:
+    """Bilinear resize of ``(H, W, C)`` to ``(size, size, C)``."""
+    if image.shape[:2] == (size, size):
+        return image
+    return cv2.resize(image, (size, size), interpolation=cv2.INTER_LINEAR)
+
+
+def resize_mask(mask: np.ndarray, size: int) -> np.ndarray:
+    """Nearest-neighbour resize of a bool ``(H, W)`` mask to ``(size, size)``."""
+    if mask.shape == (size, size):
+        return mask
+    return cv2.resize(mask.astype(np.uint8), (size, size), interpolation=cv2.INTER_NEAREST) > 0
+
+
+def to_tensor(image: np.ndarray) -> torch.Tensor:
+    """RGB uint8 ``(H, W, 3)`` -> float ``(3, H, W)`` in ``[0, 1]``."""
+    return torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1))).float().div_(255.0)
+
+
+class ImageDataset(Dataset):
+    """Images of one split of an index, resized to ``size``.
+
+    Args:
+        index: Rows of the index (usually one split), see :mod:`synthad.data.index`.
+        size: Side of the square output resolution.
+        foreground_dir: Optional folder of foreground masks written by ``synthad masks``
+            (see :func:`synthad.masks.foreground.mask_file_for`); adds a ``foreground`` item.
+
+    Items are dicts: ``image`` ``(3, S, S)`` float in ``[0, 1]``, ``mask`` ``(1, S, S)`` float
+    ground truth, ``label`` int, ``path`` str, and ``foreground`` ``(1, S, S)`` when requested.
+    """
+
+    def __init__(self, index: pd.DataFrame, size: int, foreground_dir: str | Path | None = None):
+        self.rows = index.reset_index(drop=True)
+        if len(self.rows) == 0:
+            raise DataError("ImageDataset: no images in this split")
+        self.size = size
+        self.foreground_dir = Path(foreground_dir) if foreground_dir else None
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i: int) -> dict:
+        row = self.rows.iloc[i]
+        image = read_image(row["path"])
+        mask = read_masks(row["mask_path"], row["path"], image.shape[:2])
+        item = {
+            "image": to_tensor(resize_image(image, self.size)),
+            "mask": torch.from_numpy(resize_mask(mask, self.size)).float()[None],
+            "label": int(row["label"]),
+            "path": str(row["path"]),
+        }
+        if self.foreground_dir is not None:
+            item["foreground"] = self._foreground(row["path"])
+        return item
+
+    def _foreground(self, image_path: str) -> torch.Tensor:
+        from synthad.masks.foreground import mask_file_for  # deferred: avoids an import cycle
+
+        fg = read_mask(mask_file_for(self.foreground_dir, image_path))
+        return torch.from_numpy(resize_mask(fg, self.size)).float()[None]

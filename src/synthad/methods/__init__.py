@@ -1,0 +1,10 @@
+"""Anomaly-detection methods: the contract (:mod:`.base`), the registry and one package per method.
+
+Importing this package registers every method, so ``get_method("draem")`` works after
+``import synthad.methods``.
+"""
+
+from synthad.methods.base import FitContext, Method, Prediction
+from synthad.methods.registry import get_method, list_methods, register
+
+__all__ = ["FitContext", "Method", "Prediction", "get_method", "list_methods", "register"]

@@ -1,0 +1,104 @@
+"""The contract every anomaly-detection method implements (DESIGN.md, "The method contract").
+
+A method is a sub-package ``methods/<key>/`` whose ``method.py`` defines a :class:`Method`
+subclass decorated with :func:`synthad.methods.registry.register`. The pipeline only talks to
+methods through this interface:
+
+* ``Config``: a dataclass whose defaults are the paper's values; ``params.yaml``'s
+  ``method_params.<key>`` section is validated against it.
+* ``needs``: which offline inputs ``fit`` reads besides the training images
+  (``"foreground_masks"``, ``"textures"``).
+* ``fit(train, context)``: trains on defect-free images only; resumes from
+  ``context.checkpoint_path`` when it exists.
+* ``predict(images)``: image scores ``(B,)`` and anomaly maps ``(B, H, W)`` for images in
+  ``[0, 1]`` of shape ``(B, 3, H, W)``; maps are returned at the input's ``H, W``.
+* ``state_dict()`` / ``load_state_dict()``: weights only, loadable with ``weights_only=True``.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import torch
+from torch.utils.data import Dataset
+
+
+@dataclass
+class Prediction:
+    """What ``predict`` returns.
+
+    Attributes:
+        scores: Image-level anomaly scores, shape ``(B,)``; higher = more anomalous.
+        maps: Pixel-level anomaly maps, shape ``(B, H, W)``, same ``H, W`` as the input.
+    """
+
+    scores: torch.Tensor
+    maps: torch.Tensor
+
+
+@dataclass
+class FitContext:
+    """Everything ``fit`` may use besides the training images.
+
+    Attributes:
+        seed: Seed of this run; every random draw of the method derives from it.
+        device: Torch device to train on.
+        checkpoint_path: Where to save the resumable training state; resumed from when present.
+        checkpoint_every: Save the training state every this many epochs.
+        textures: Folder of anomaly-source texture images (DTD or the built-in set), for methods
+            that declare ``"textures"`` in ``needs``.
+        log: Called once per epoch with a flat dict of numbers (epoch, losses, lr, seconds); the
+            training stage writes these rows to ``train_log.csv``.
+        progress: Show a progress bar.
+    """
+
+    seed: int = 0
+    device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+    checkpoint_path: Path | None = None
+    checkpoint_every: int = 1
+    textures: Path | None = None
+    log: Callable[[dict[str, float]], None] = lambda row: None
+    progress: bool = True
+
+
+class Method(abc.ABC):
+    """Base class of all methods; see the module docstring for the contract.
+
+    Args:
+        config: An instance of the subclass's ``Config``.
+        device: Device that ``predict`` runs on (``fit`` uses ``context.device``).
+    """
+
+    key: ClassVar[str]
+    Config: ClassVar[type]
+    needs: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, config: Any, device: torch.device | str = "cpu"):
+        self.config = config
+        self.device = torch.device(device)
+
+    @abc.abstractmethod
+    def fit(self, train: Dataset, context: FitContext) -> None:
+        """Train on defect-free images.
+
+        Args:
+            train: Items are dicts with ``image`` ``(3, H, W)`` float in ``[0, 1]`` and, when the
+                method needs them, ``foreground`` ``(1, H, W)`` float in ``{0, 1}``.
+            context: Seed, device, checkpointing, texture source and logging.
+        """
+
+    @abc.abstractmethod
+    def predict(self, images: torch.Tensor) -> Prediction:
+        """Score a batch of images ``(B, 3, H, W)`` in ``[0, 1]``; see :class:`Prediction`."""
+
+    @abc.abstractmethod
+    def state_dict(self) -> dict[str, Any]:
+        """Weights (tensors and plain numbers only) of the trained method."""
+
+    @abc.abstractmethod
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned."""
