@@ -1,0 +1,49 @@
+# Two commands: `make tables` (the whole pipeline, offline, on the default params.yaml) and
+# `make test` (the test suite; .ci/run calls it). Both create .venv first when it is missing or
+# older than pyproject.toml.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+CORES  ?= 2
+
+export PATH := $(abspath $(BIN)):$(PATH)
+export DVC_NO_ANALYTICS := 1
+export MPLBACKEND := Agg
+
+.PHONY: tables test test-fast bench repro dry-run clean help
+
+help:
+	@echo "make tables   run the whole pipeline (demo data, CPU budget) -> results/tables/"
+	@echo "make test     run the test suite"
+	@echo "make bench    run the benchmark scripts -> bench/results/*.json"
+	@echo "make repro    the same pipeline through DVC phase stages (dvc repro)"
+	@echo "make dry-run  show what snakemake would run"
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+tables: $(STAMP)
+	$(BIN)/snakemake all --cores $(CORES)
+
+dry-run: $(STAMP)
+	$(BIN)/snakemake all --cores $(CORES) -n
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_draem.py
+	$(BIN)/python bench/bench_metrics.py
+
+repro: $(STAMP)
+	$(BIN)/dvc repro
+
+clean:
+	rm -rf results logs .snakemake

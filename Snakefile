@@ -1,0 +1,62 @@
+# SynthAD workflow entry point.
+# `rule all` must live in this file: an included file's default target is ignored by Snakemake
+# (PIPELINE_NOTES 1.2). Every rule only calls `synthad <stage>`; the code lives in src/synthad.
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "params.yaml"
+
+
+# ----------------------------------------------------------------------------- load rules
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/masks.smk"
+include: "workflow/rules/banks.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/report.smk"
+
+
+# ----------------------------------------------------------------------------- targets
+rule all:
+    default_target: True
+    input:
+        rules.report_all.input,
+        rules.masks_all.input,
+
+
+# One target per DVC phase stage (dvc.yaml calls them with --allowed-rules).
+rule data_all:
+    input:
+        index_files(),
+
+
+rule masks_all:
+    input:
+        mask_dirs(),
+        mask_sheets(),
+
+
+rule banks_all:
+    input:
+        bank_dirs(),
+
+
+rule train_all:
+    input:
+        model_files(),
+
+
+rule evaluate_all:
+    input:
+        run_metrics(),
+
+
+rule report_all:
+    input:
+        "results/metrics.csv",
+        "results/tables",
+        "results/figures/maps",

@@ -1,0 +1,134 @@
+"""``synthad train``: train one method on one category with one seed.
+
+Writes to ``--out`` (``results/models/<dataset>/<category>/<method>/seed<k>/``):
+
+* ``model.pt``: the method's ``state_dict()`` (loadable with ``torch.load(weights_only=True)``),
+* ``config.json``: method key, its typed config, dataset, category, seed,
+* ``train_log.csv``: one row per epoch (losses, learning rate, seconds),
+* ``train_info.json``: training seconds, peak memory, device, number of training images.
+
+The resumable training state is kept *outside* ``--out`` (``--checkpoint``, by default
+``results/checkpoints/...``) because Snakemake deletes the outputs of an interrupted job before
+re-running it; the checkpoint file name carries a hash of everything that defines the run, so a
+changed config never resumes from a stale state. It is deleted once training finishes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import dataclasses
+import hashlib
+import json
+import time
+from pathlib import Path
+
+import torch
+
+from synthad.config import TrainConfig, build, method_config, parse_slice
+from synthad.data.index import read_index
+from synthad.data.loader import ImageDataset
+from synthad.errors import ConfigError
+from synthad.methods import FitContext, get_method
+from synthad.utils.io import atomic_path, write_json
+from synthad.utils.runtime import peak_memory_mb, seed_everything, select_device
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the command-line options of ``synthad train``."""
+    parser.add_argument("--index", required=True, help="data/index/<dataset>/<category>.csv")
+    parser.add_argument("--method", required=True, help="registry key, e.g. draem")
+    parser.add_argument("--seed", type=int, required=True)
+    parser.add_argument("--out", required=True, type=Path, help="output folder of the run")
+    parser.add_argument("--params-json", default="{}", help="the method's method_params section (JSON)")
+    parser.add_argument("--train-json", default="{}", help="the train: section (JSON)")
+    parser.add_argument("--masks", type=Path, help="foreground mask folder (methods that need it)")
+    parser.add_argument("--textures", type=Path, help="texture source folder (methods that need it)")
+    parser.add_argument("--checkpoint", type=Path, help="resumable state file (default: derived)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def run(args: argparse.Namespace) -> None:
+    """Train and write the run folder (see the module docstring)."""
+    method_cls = get_method(args.method)
+    try:
+        section = json.loads(args.params_json)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"--params-json: not valid JSON: {exc}") from exc
+    config = method_config(args.method, section, f"method_params.{args.method}")
+    train_cfg = parse_slice(args.train_json, TrainConfig, "train")
+    _check_needs(method_cls, args)
+
+    torch.set_num_threads(train_cfg.num_threads)
+    seed_everything(args.seed)
+    device = select_device(train_cfg.device)
+    index = read_index(args.index)
+    masks_dir = args.masks if "foreground_masks" in method_cls.needs else None
+    train_set = ImageDataset(index[index["split"] == "train"], _image_size(config), masks_dir)
+
+    identity = _identity(args, config)
+    checkpoint = args.checkpoint or _default_checkpoint(args.out, identity)
+    method = method_cls(config, device)
+    log_rows: list[dict] = []
+    context = FitContext(
+        seed=args.seed, device=device, checkpoint_path=checkpoint,
+        checkpoint_every=train_cfg.checkpoint_every, textures=args.textures,
+        log=log_rows.append, progress=not args.no_progress,
+    )
+    start = time.perf_counter()
+    method.fit(train_set, context)
+    seconds = time.perf_counter() - start
+    _write_outputs(args.out, method, identity, log_rows, {
+        "train_seconds": seconds, "peak_memory_mb": peak_memory_mb(device), "device": str(device),
+        "n_train_images": len(train_set), "threads": torch.get_num_threads(),
+    })
+    checkpoint.unlink(missing_ok=True)
+
+
+def _check_needs(method_cls, args: argparse.Namespace) -> None:
+    """Fail before training when an offline input the method declares is not given."""
+    given = {"foreground_masks": args.masks, "textures": args.textures}
+    for need in sorted(method_cls.needs):
+        path = given.get(need)
+        flag = "--masks" if need == "foreground_masks" else "--textures"
+        if path is None or not Path(path).is_dir():
+            raise ConfigError(f"method {method_cls.key!r} needs {need}: pass an existing folder with {flag}"
+                              f" (got {path})")
+
+
+def _image_size(config) -> int:
+    """Training resolution: the method's own ``image_size`` (all methods define one)."""
+    return int(getattr(config, "image_size", 256))
+
+
+def _identity(args: argparse.Namespace, config) -> dict:
+    index = Path(args.index)
+    return {
+        "method": args.method,
+        "config": dataclasses.asdict(config),
+        "dataset": index.parent.name,
+        "category": index.stem,
+        "seed": args.seed,
+        "index_sha256": hashlib.sha256(index.read_bytes()).hexdigest(),
+    }
+
+
+def _default_checkpoint(out: Path, identity: dict) -> Path:
+    digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
+    parts = out.parts
+    root = Path(*parts[: parts.index("models")]) if "models" in parts else out.parent
+    rel = Path(*parts[parts.index("models") + 1:]) if "models" in parts else Path(out.name)
+    return root / "checkpoints" / rel / f"state-{digest}.pt"
+
+
+def _write_outputs(out: Path, method, identity: dict, log_rows: list[dict], info: dict) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    with atomic_path(out / "model.pt") as tmp:
+        torch.save(method.state_dict(), tmp)
+    write_json(out / "config.json", identity)
+    write_json(out / "train_info.json", info | {"epochs": len(log_rows)})
+    with atomic_path(out / "train_log.csv") as tmp, tmp.open("w", newline="") as handle:
+        fields = sorted({key for row in log_rows for key in row}) or ["epoch"]
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(log_rows)

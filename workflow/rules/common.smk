@@ -1,0 +1,99 @@
+# Shared helpers: strict validation of params.yaml at parse time, the run grid, and the slices of
+# configuration each rule passes to its stage (so Snakemake's params trigger is precise).
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import shlex
+
+from synthad.config import DatasetEntry, parse_params
+from synthad.data.registry import get_dataset, resolve_categories
+from synthad.methods import get_method
+
+# Rules call `synthad <stage>`: make it the one installed beside this Snakemake, even when the
+# environment is not activated (e.g. `.venv/bin/snakemake ...`).
+os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+
+# An unknown or mistyped key fails here, before any job runs, with the key named.
+PARAMS = parse_params(config)
+
+
+wildcard_constraints:
+    dataset=r"[A-Za-z0-9_\-]+",
+    category=r"[A-Za-z0-9_\-]+",
+    method=r"[a-z0-9_]+",
+    seed=r"\d+",
+
+
+def as_json(value):
+    """A config slice as compact, key-sorted JSON (stable, so unchanged params never re-run)."""
+    return json.dumps(value if value is not None else {}, sort_keys=True, separators=(",", ":"))
+
+
+def dataset_entry(dataset):
+    """The data.datasets entry; data sets only used as sources (dtd) get an empty one."""
+    return PARAMS.data.datasets.get(dataset) or DatasetEntry()
+
+
+def dataset_source(dataset):
+    return dataset_entry(dataset).source or dataset
+
+
+def dataset_root(dataset):
+    """Where the raw data lives when the user gave a path (None: downloaded/generated)."""
+    path = dataset_entry(dataset).path
+    return Path(path) if path else None
+
+
+def categories(dataset):
+    entry = dataset_entry(dataset)
+    return resolve_categories(get_dataset(dataset_source(dataset)), entry.categories, dataset_root(dataset))
+
+
+def grid():
+    """(dataset, category) pairs of this configuration."""
+    return [(d, c) for d in PARAMS.data.datasets for c in categories(d)]
+
+
+def index_files():
+    return [f"data/index/{d}/{c}.csv" for d, c in grid()]
+
+
+def mask_dirs():
+    return [f"data/masks/{d}/{c}" for d, c in grid()]
+
+
+def mask_sheets():
+    return [f"results/figures/masks/{d}_{c}.png" for d, c in grid()]
+
+
+def run_path(root, d, c, m, s):
+    return f"results/{root}/{d}/{c}/{m}/seed{s}"
+
+
+def model_files():
+    return [
+        f"{run_path('models', d, c, m, s)}/model.pt"
+        for d, c in grid() for m in PARAMS.methods for s in PARAMS.seeds
+    ]
+
+
+def run_metrics():
+    return [
+        f"{run_path('runs', d, c, m, s)}/metrics.json"
+        for d, c in grid() for m in PARAMS.methods for s in PARAMS.seeds
+    ]
+
+
+def texture_dir():
+    """The anomaly-source texture folder: the built-in bank, or DTD's image folder."""
+    if PARAMS.synthesis.texture_source == "dtd":
+        return "data/raw/dtd"
+    return "data/banks/textures/builtin"
+
+
+def bank_dirs():
+    needed = any("textures" in get_method(m).needs for m in PARAMS.methods)
+    return [texture_dir()] if needed and PARAMS.synthesis.texture_source == "builtin" else []

@@ -1,0 +1,24 @@
+# Phase "evaluate": the one shared evaluation protocol for every method (DESIGN.md).
+
+
+rule evaluate:
+    input:
+        index="data/index/{dataset}/{category}.csv",
+        model="results/models/{dataset}/{category}/{method}/seed{seed}/model.pt",
+        config="results/models/{dataset}/{category}/{method}/seed{seed}/config.json",
+        info="results/models/{dataset}/{category}/{method}/seed{seed}/train_info.json",
+    output:
+        metrics="results/runs/{dataset}/{category}/{method}/seed{seed}/metrics.json",
+        scores="results/runs/{dataset}/{category}/{method}/seed{seed}/scores.csv",
+        maps="results/runs/{dataset}/{category}/{method}/seed{seed}/maps.npz",
+    log:
+        "logs/evaluate/{dataset}/{category}/{method}/seed{seed}.log",
+    resources:
+        gpu=1,
+    params:
+        evaluate=lambda wc: as_json(config.get("evaluate")),
+        model_dir=lambda wc, input: str(Path(input.model).parent),
+        out=lambda wc, output: str(Path(output.metrics).parent),
+    shell:
+        "synthad evaluate --index {input.index} --model-dir {params.model_dir}"
+        " --params-json {params.evaluate:q} --out {params.out} > {log} 2>&1"
