@@ -28,7 +28,7 @@ class UnknownNameError(SynthADError, KeyError):
 
     def __init__(self, kind: str, name: str, known: list[str] | tuple[str, ...]):
         self.kind, self.name, self.known = kind, name, sorted(known)
-        super().__init__(f"unknown {kind} {name!r}; known {kind}s: {', '.join(self.known)}")
+        super().__init__(f"unknown {kind} {name!r}; known: {', '.join(self.known)}")
 
     def __str__(self) -> str:  # KeyError would otherwise quote the whole message
         return self.args[0]

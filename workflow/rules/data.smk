@@ -21,7 +21,10 @@ rule download:
         source=lambda wc: dataset_source(wc.dataset),
         path=lambda wc: f"--path {shlex.quote(str(dataset_root(wc.dataset)))}" if dataset_root(wc.dataset) else "",
     shell:
-        "synthad download --dataset {params.source} --out {output} {params.path} > {log} 2>&1"
+        # Archives are kept outside the rule's output: Snakemake deletes the output folder of a
+        # failed job, and a partial download must survive to be resumed.
+        "synthad download --dataset {params.source} --out {output} {params.path}"
+        " --archives data/downloads > {log} 2>&1"
 
 
 ruleorder: demo > download

@@ -33,11 +33,13 @@ def read_image(path: str | Path) -> np.ndarray:
         raise DataError(f"{path}: cannot decode image (corrupt or not an image file)")
     if image.dtype == np.uint16:  # 16-bit PNGs (some data sets): keep the top 8 bits
         image = (image >> 8).astype(np.uint8)
+    if image.dtype != np.uint8:
+        raise DataError(f"{path}: unsupported pixel type {image.dtype} (expected 8- or 16-bit)")
+    if image.ndim == 3 and image.shape[2] == 2:  # grey + alpha
+        image = image[:, :, 0]
     if image.ndim == 2:
         return np.repeat(image[:, :, None], 3, axis=2)
-    if image.shape[2] == 4:
-        image = image[:, :, :3]
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    return cv2.cvtColor(image[:, :, :3], cv2.COLOR_BGR2RGB)
 
 
 def read_mask(path: str | Path) -> np.ndarray:

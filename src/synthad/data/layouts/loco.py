@@ -1,0 +1,58 @@
+"""The MVTec LOCO AD layout: several masks per defective image, logical vs structural anomalies.
+
+::
+
+    <category>/train/good/*.png
+    <category>/validation/good/*.png                         not indexed (see below)
+    <category>/test/{good,logical_anomalies,structural_anomalies}/*.png
+    <category>/ground_truth/<type>/<image stem>/000.png, 001.png ...   one mask per defect
+
+Every mask of an image goes into ``mask_path`` joined with ``;`` (their union is the ground truth
+of the pixel metrics; the per-instance files stay available for sPRO). ``anomaly_kind`` is
+``logical`` or ``structural`` for defective images and empty for good ones.
+
+``validation/good`` is left out: DESIGN.md has only train and test splits, and adding the
+validation images to training would change the official protocol (the papers train on
+``train/good`` and use validation only for model selection).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from synthad.data.layouts.common import category_dir, list_images, require_dir, require_images, row
+from synthad.errors import DataError
+
+KINDS = {"logical_anomalies": "logical", "structural_anomalies": "structural"}
+
+
+def rows_mvtec_loco(root: Path, category: str) -> list[dict]:
+    """Index rows of one MVTec LOCO category.
+
+    Raises:
+        DataError: A missing folder, an unknown test folder, or a defective image without a
+            mask folder holding at least one mask.
+    """
+    base = category_dir(Path(root), category)
+    rows = [row(p, "train", 0, "good", anomaly_kind="")
+            for p in require_images(base / "train" / "good", "defect-free training images")]
+    test = require_dir(base / "test", "test images")
+    for folder in sorted(d for d in test.iterdir() if d.is_dir()):
+        if folder.name == "good":
+            rows += [row(p, "test", 0, "good", anomaly_kind="") for p in list_images(folder)]
+        elif folder.name in KINDS:
+            rows += [_defective(p, base, folder.name) for p in list_images(folder)]
+        else:
+            raise DataError(f"{folder}: unknown test folder; expected good, {', '.join(KINDS)}")
+    if not any(r["split"] == "test" for r in rows):
+        raise DataError(f"{test}: the test split is empty")
+    return rows
+
+
+def _defective(image: Path, base: Path, defect_type: str) -> dict:
+    """Row of a defective image with all its instance masks."""
+    mask_dir = base / "ground_truth" / defect_type / image.stem
+    masks = list_images(mask_dir) if mask_dir.is_dir() else []
+    if not masks:
+        raise DataError(f"{image}: defective image has no mask; expected {mask_dir}/000.png")
+    return row(image, "test", 1, defect_type, masks, anomaly_kind=KINDS[defect_type])

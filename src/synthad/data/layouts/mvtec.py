@@ -1,0 +1,73 @@
+"""The MVTec AD folder layout (also MPDD, BTAD, the ``folder`` and ``demo`` data sets).
+
+::
+
+    <category>/train/<good>/*.png                       defect-free training images
+    <category>/test/<good>/*.png                        defect-free test images
+    <category>/test/<type>/*.png                        defective test images
+    <category>/ground_truth/<type>/<stem><suffix>.png   one mask per defective image
+
+MVTec AD, MPDD and ``folder`` use ``good`` and the suffix ``_mask``; BTAD uses ``ok``/``ko`` and
+masks named like their image (no suffix, ``.png`` or ``.bmp``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from synthad.data.layouts.common import (
+    category_dir,
+    find_mask,
+    list_images,
+    mask_lookup,
+    require_dir,
+    require_images,
+    row,
+)
+from synthad.errors import DataError
+
+
+def rows_mvtec(root: Path, category: str, good: str = "good", mask_suffix: str = "_mask") -> list[dict]:
+    """Index rows of one category in MVTec layout.
+
+    Args:
+        root: Data root (holding the category folder, or being it).
+        category: Category name.
+        good: Name of the defect-free folders.
+        mask_suffix: What follows the image stem in a mask's file name.
+
+    Returns:
+        Rows with ``defect_type`` ``good`` for defect-free images, else the folder name.
+
+    Raises:
+        DataError: A missing folder, an extra training folder, an empty split, or a defective image
+            without its mask (the message names the expected mask file).
+    """
+    base = category_dir(Path(root), category)
+    rows = [row(p, "train", 0, "good") for p in _train_images(base, good)]
+    test = require_dir(base / "test", "test images")
+    for folder in sorted(d for d in test.iterdir() if d.is_dir()):
+        images = list_images(folder)
+        if folder.name == good:
+            rows += [row(p, "test", 0, "good") for p in images]
+            continue
+        gt = base / "ground_truth" / folder.name
+        masks = mask_lookup(gt)
+        rows += [row(p, "test", 1, folder.name, [find_mask(masks, gt, p.stem + mask_suffix, p)])
+                 for p in images]
+    if not any(r["split"] == "test" for r in rows):
+        raise DataError(f"{test}: the test split is empty (no images in its sub-folders)")
+    return rows
+
+
+def _train_images(base: Path, good: str) -> list[Path]:
+    train = require_dir(base / "train", "training images")
+    extra = sorted(d.name for d in train.iterdir() if d.is_dir() and d.name != good)
+    if extra:  # training must be defect-free (DESIGN.md); a defect folder there is a layout error
+        raise DataError(f"{train}: unexpected folder(s) {extra}; only {good}/ is allowed in train/")
+    return require_images(train / good, "defect-free training images")
+
+
+def rows_btad(root: Path, category: str) -> list[dict]:
+    """Index rows of one BTAD category (``ok``/``ko`` folders, masks named like the image)."""
+    return rows_mvtec(root, category, good="ok", mask_suffix="")
