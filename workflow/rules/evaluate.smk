@@ -17,8 +17,10 @@ rule evaluate:
         gpu=1,
     params:
         evaluate=lambda wc: as_json(config.get("evaluate")),
+        device=lambda wc: PARAMS.train.device,
         model_dir=lambda wc, input: str(Path(input.model).parent),
         out=lambda wc, output: str(Path(output.metrics).parent),
     shell:
         "synthad evaluate --index {input.index} --model-dir {params.model_dir}"
-        " --params-json {params.evaluate:q} --out {params.out} > {log} 2>&1"
+        " --params-json {params.evaluate:q} --device {params.device} --out {params.out}"
+        " --no-progress > {log} 2>&1"

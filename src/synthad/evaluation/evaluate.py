@@ -1,0 +1,248 @@
+"""Score the test split of one category with one trained model and compute every metric.
+
+Reads a model folder written by ``synthad train`` (``model.pt``, ``config.json``,
+``train_info.json``) and an index CSV; writes into the run folder (DESIGN.md, "Data flow"):
+
+* ``scores.csv``: ``path, label, defect_type, score`` per test image,
+* ``maps.npz``: ``maps`` float16 ``(N, R, R)`` and ``paths`` ``(N,)``, R = evaluation resolution,
+* ``metrics.json``: every metric plus cost (training seconds and memory, inference images/s,
+  evaluation memory, device) and identifying fields.
+
+Test images are loaded at the evaluation resolution ``R`` (bilinear; masks nearest). A method whose
+``Config.image_size`` differs from ``R`` gets its input resized to that size and its maps resized
+back to ``R`` (bilinear), so ground truth is always compared at ``R`` (DESIGN.md protocol).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from torch.utils.data import DataLoader
+from tqdm import tqdm
+
+from synthad.config import EvaluateConfig, method_config
+from synthad.data.index import read_index
+from synthad.data.loader import ImageDataset
+from synthad.errors import DataError
+from synthad.evaluation.aupro import aupro
+from synthad.evaluation.metrics import image_metrics, pixel_metrics
+from synthad.methods import Method, get_method
+from synthad.utils.io import atomic_path, write_json
+from synthad.utils.runtime import peak_memory_mb
+
+IDENTITY_KEYS = ("dataset", "category", "method", "seed")
+
+
+@dataclass
+class TestOutputs:
+    """Predictions of one test split, in index order.
+
+    Attributes:
+        scores: ``(N,)`` float64 image scores.
+        maps: ``(N, R, R)`` float32 anomaly maps at the evaluation resolution.
+        masks: ``(N, R, R)`` bool ground truth.
+        labels: ``(N,)`` int 0/1.
+        paths: ``N`` image paths.
+        predict_seconds: Time spent inside ``predict`` only (no loading, no metrics).
+    """
+
+    scores: np.ndarray
+    maps: np.ndarray
+    masks: np.ndarray
+    labels: np.ndarray
+    paths: list[str]
+    predict_seconds: float
+
+
+def _read_json(path: Path) -> dict:
+    if not path.is_file():
+        raise DataError(f"{path}: missing (is {path.parent} a finished `synthad train` output?)")
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{path}: not valid JSON: {exc}") from exc
+
+
+def load_model(model_dir: str | Path, device: torch.device) -> tuple[Method, dict, dict]:
+    """Rebuild the trained method of a model folder.
+
+    Args:
+        model_dir: Folder with ``model.pt``, ``config.json`` and (optionally) ``train_info.json``.
+        device: Device to run inference on.
+
+    Returns:
+        ``(method, identity, train_info)``; ``identity`` is ``config.json`` (method key, typed
+        config, dataset, category, seed), ``train_info`` is ``{}`` when the file is absent.
+
+    Raises:
+        DataError: ``model.pt`` or ``config.json`` is missing or unreadable (the file is named).
+    """
+    model_dir = Path(model_dir)
+    identity = _read_json(model_dir / "config.json")
+    missing = [k for k in ("method", "config") if k not in identity]
+    if missing:
+        raise DataError(f"{model_dir / 'config.json'}: lacks key(s) {', '.join(missing)}")
+    weights = model_dir / "model.pt"
+    if not weights.is_file():
+        raise DataError(f"{weights}: missing (is {model_dir} a finished `synthad train` output?)")
+    key = identity["method"]
+    method = get_method(key)(method_config(key, identity["config"], f"{model_dir / 'config.json'}:config"),
+                             device)
+    try:
+        state = torch.load(weights, map_location=device, weights_only=True)
+    except Exception as exc:  # torch raises several types for truncated/foreign files
+        raise DataError(f"{weights}: cannot load weights: {exc}") from exc
+    method.load_state_dict(state)
+    info_path = model_dir / "train_info.json"
+    train_info = _read_json(info_path) if info_path.is_file() else {}
+    return method, identity, train_info
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":  # kernels are asynchronous: time only finished work
+        torch.cuda.synchronize(device)
+
+
+def predict_split(method: Method, dataset: ImageDataset, batch_size: int, input_size: int | None,
+                  progress: bool = True) -> TestOutputs:
+    """Run ``method.predict`` over a dataset and collect maps at the dataset's resolution.
+
+    Args:
+        method: A trained method (its ``device`` is used).
+        dataset: Test images at the evaluation resolution ``R``.
+        batch_size: Images per ``predict`` call.
+        input_size: Side the method expects, or ``None`` to feed ``R`` unchanged.
+        progress: Show a tqdm bar.
+
+    Returns:
+        :class:`TestOutputs` in dataset order.
+    """
+    loader = DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=0)
+    scores, maps, masks, labels, paths, seconds = [], [], [], [], [], 0.0
+    for batch in tqdm(loader, desc="evaluate", unit="batch", disable=not progress):
+        images = batch["image"].to(method.device)
+        size = images.shape[-1]
+        if input_size and input_size != size:
+            images = F.interpolate(images, size=(input_size, input_size), mode="bilinear", align_corners=False)
+        _sync(method.device)
+        start = time.perf_counter()
+        with torch.inference_mode():
+            pred = method.predict(images)
+        _sync(method.device)
+        seconds += time.perf_counter() - start
+        batch_maps = pred.maps.detach().float()
+        if batch_maps.shape[-1] != size or batch_maps.shape[-2] != size:
+            batch_maps = F.interpolate(batch_maps[:, None], size=(size, size), mode="bilinear",
+                                       align_corners=False)[:, 0]
+        scores.append(pred.scores.detach().double().cpu().numpy().reshape(-1))
+        maps.append(batch_maps.cpu().numpy())
+        masks.append(batch["mask"][:, 0].numpy() > 0.5)
+        labels.append(batch["label"].numpy())
+        paths += list(batch["path"])
+    return TestOutputs(np.concatenate(scores), np.concatenate(maps), np.concatenate(masks),
+                       np.concatenate(labels).astype(int), paths, seconds)
+
+
+def compute_metrics(outputs: TestOutputs, fpr_limit: float) -> dict[str, float]:
+    """Every image and pixel metric of one category (see :mod:`.metrics`, :mod:`.aupro`).
+
+    Args:
+        outputs: Predictions and ground truth of the test split.
+        fpr_limit: AU-PRO integration limit.
+
+    Returns:
+        ``image_auroc, image_ap, image_f1_max, pixel_auroc, pixel_ap, pixel_f1_max, pixel_aupro``.
+    """
+    metrics = image_metrics(outputs.labels, outputs.scores)
+    metrics |= pixel_metrics(outputs.masks, outputs.maps)
+    metrics["pixel_aupro"] = aupro(outputs.masks, outputs.maps, fpr_limit)
+    return metrics
+
+
+def _json_number(value):
+    # JSON has no NaN; null keeps metrics.json strict and aggregate reads it back as NaN.
+    return None if isinstance(value, float) and not np.isfinite(value) else value
+
+
+def _check_identity(identity: dict, index_path: Path, model_dir: Path) -> None:
+    """A model evaluated on another category's index is a wiring mistake, not a result."""
+    expected = {"dataset": index_path.parent.name, "category": index_path.stem}
+    for key, value in expected.items():
+        if key in identity and str(identity[key]) != value:
+            raise DataError(f"{model_dir / 'config.json'}: model was trained on {key} {identity[key]!r} "
+                            f"but the index {index_path} is {key} {value!r}")
+
+
+def write_outputs(out: str | Path, test_rows: pd.DataFrame, outputs: TestOutputs, metrics: dict) -> None:
+    """Write ``scores.csv``, ``maps.npz`` and ``metrics.json`` atomically (``metrics.json`` last).
+
+    Args:
+        out: Run folder.
+        test_rows: Index rows of the test split, in ``outputs`` order.
+        outputs: Predictions (maps are stored as float16 ``(N, R, R)``).
+        metrics: Everything for ``metrics.json`` (NaN is written as null).
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    scores = pd.DataFrame({"path": outputs.paths, "label": outputs.labels,
+                           "defect_type": test_rows["defect_type"].to_numpy(), "score": outputs.scores})
+    with atomic_path(out / "scores.csv") as tmp:
+        scores.to_csv(tmp, index=False)
+    with atomic_path(out / "maps.npz") as tmp:
+        np.savez_compressed(tmp, maps=outputs.maps.astype(np.float16), paths=np.array(outputs.paths))
+    write_json(out / "metrics.json", {k: _json_number(v) for k, v in metrics.items()})
+
+
+def evaluate_run(index_path: str | Path, model_dir: str | Path, config: EvaluateConfig, out: str | Path,
+                 device: torch.device, progress: bool = True) -> dict:
+    """Evaluate one trained model on the test split of its category and write the run folder.
+
+    Args:
+        index_path: ``data/index/<dataset>/<category>.csv``.
+        model_dir: Output folder of ``synthad train``.
+        config: Evaluation protocol (resolution, AU-PRO limit, batch size).
+        out: Run folder to write (see the module docstring).
+        device: Inference device.
+        progress: Show a progress bar.
+
+    Returns:
+        The content of ``metrics.json``.
+
+    Raises:
+        DataError: Bad model folder, index or test image (the file is named).
+    """
+    index_path, model_dir = Path(index_path), Path(model_dir)
+    index = read_index(index_path)
+    test_rows = index[index["split"] == "test"].reset_index(drop=True)
+    method, identity, train_info = load_model(model_dir, device)
+    _check_identity(identity, index_path, model_dir)
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+    input_size = getattr(method.config, "image_size", None)
+    outputs = predict_split(method, ImageDataset(test_rows, config.resolution), config.batch_size,
+                            input_size, progress)
+    metrics = {
+        "dataset": identity.get("dataset", index_path.parent.name),
+        "category": identity.get("category", index_path.stem),
+        "method": identity["method"],
+        "seed": identity.get("seed"),
+        "n_test_images": len(outputs.labels),
+        "n_test_defective": int(outputs.labels.sum()),
+        "resolution": config.resolution,
+        "pro_fpr_limit": config.pro_fpr_limit,
+        "device": str(device),
+        **compute_metrics(outputs, config.pro_fpr_limit),
+        "train_seconds": train_info.get("train_seconds"),
+        "train_peak_memory_mb": train_info.get("peak_memory_mb"),
+        "inference_images_per_s": len(outputs.labels) / max(outputs.predict_seconds, 1e-9),
+        "eval_peak_memory_mb": peak_memory_mb(device),
+    }
+    write_outputs(out, test_rows, outputs, metrics)
+    return metrics

@@ -1,0 +1,258 @@
+"""Summary, comparison and cost tables from ``results/metrics.csv`` (CSV and LaTeX booktabs).
+
+Statistics (DESIGN.md: "several seeds per run give mean and standard deviation in every table"):
+
+* A category cell is the mean over seeds and the **sample** standard deviation over seeds
+  (``ddof=1``); with a single seed the std is NaN and printed as "--" in LaTeX.
+* The ``mean`` row is the mean over categories of the category means; its std is the std over
+  seeds of the per-seed category average, using the seeds every category has (the usual way
+  papers report a data-set mean +- std). An undefined (NaN) category metric makes the mean NaN:
+  averaging over fewer categories would silently change what the number means.
+* Metric values are multiplied by ``ReportConfig.scale`` (100 -> percent) and rounded to
+  ``ReportConfig.decimals`` in both CSV and LaTeX; cost figures are not scaled.
+
+Files (written into ``--out`` atomically as a whole):
+
+* ``summary_<dataset>_<method>.csv|.tex``: rows categories + mean, columns the configured metrics
+  (CSV: ``<metric>_mean``, ``<metric>_std``, ``n_seeds``);
+* ``compare_<dataset>_<metric>.csv|.tex``: rows categories + mean, columns methods (CSV:
+  ``<method>_mean``, ``<method>_std``), best method per row in bold, for the headline metrics;
+* ``cost_<dataset>.csv|.tex``: rows methods, columns training seconds, inference images/s and peak
+  memory, mean over categories and seeds.
+
+The ``.tex`` files are ``table`` environments meant for ``\\input``; they need ``booktabs``.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from synthad.config import ReportConfig
+from synthad.errors import DataError
+from synthad.utils.io import atomic_dir
+
+HEADLINE_METRICS = ("image_auroc", "pixel_auroc", "pixel_aupro")
+COST_METRICS = ("train_seconds", "inference_images_per_s", "train_peak_memory_mb", "eval_peak_memory_mb")
+PRETTY = {
+    "image_auroc": "I-AUROC", "image_ap": "I-AP", "image_f1_max": "I-F1max", "pixel_auroc": "P-AUROC",
+    "pixel_ap": "P-AP", "pixel_aupro": "AU-PRO", "pixel_f1_max": "P-F1max", "train_seconds": "train [s]",
+    "inference_images_per_s": "inference [img/s]", "train_peak_memory_mb": "train peak [MiB]",
+    "eval_peak_memory_mb": "eval peak [MiB]",
+}
+MEAN_ROW = "mean"
+
+
+# --------------------------------------------------------------------------- statistics
+def seed_stats(frame: pd.DataFrame, dataset: str, method: str, metric: str) -> pd.DataFrame:
+    """Mean, std and seed count per category, plus the ``mean`` row (see the module docstring).
+
+    Args:
+        frame: Long metrics table (``dataset, category, method, seed, metric, value``).
+        dataset: Data set to select.
+        method: Method to select.
+        metric: Metric to select.
+
+    Returns:
+        DataFrame indexed by category (sorted) then ``mean``, columns ``mean, std, n_seeds``
+        (unscaled); empty when the selection is empty.
+    """
+    sub = frame[(frame["dataset"] == dataset) & (frame["method"] == method) & (frame["metric"] == metric)]
+    if sub.empty:
+        return pd.DataFrame(columns=["mean", "std", "n_seeds"], dtype=float)
+    wide = sub.set_index(["category", "seed"])["value"].unstack("seed").sort_index()  # (categories, seeds)
+    stats = pd.DataFrame({"mean": wide.mean(axis=1), "std": wide.std(axis=1, ddof=1),
+                          "n_seeds": wide.notna().sum(axis=1)})
+    complete = wide.loc[:, wide.notna().all(axis=0)]
+    per_seed = complete.mean(axis=0)  # (seeds,) category average of every complete seed
+    cat_mean = wide.mean(axis=1)
+    stats.loc[MEAN_ROW] = [cat_mean.mean(skipna=False),
+                           per_seed.std(ddof=1) if len(per_seed) > 1 else math.nan, len(per_seed)]
+    return stats
+
+
+def _scaled(stats: pd.DataFrame, scale: float, decimals: int) -> pd.DataFrame:
+    out = stats.copy()
+    out[["mean", "std"]] = (out[["mean", "std"]].astype(float) * scale).round(decimals)
+    return out
+
+
+def summary_table(frame: pd.DataFrame, dataset: str, method: str, config: ReportConfig) -> pd.DataFrame:
+    """Rows categories + ``mean``; columns ``<metric>_mean``, ``<metric>_std`` per metric, ``n_seeds``."""
+    parts, n_seeds = {}, None
+    for metric in config.metrics:
+        stats = _scaled(seed_stats(frame, dataset, method, metric), config.scale, config.decimals)
+        parts[f"{metric}_mean"], parts[f"{metric}_std"] = stats["mean"], stats["std"]
+        n_seeds = stats["n_seeds"] if n_seeds is None else n_seeds.combine(stats["n_seeds"], max, 0)
+    table = pd.DataFrame(parts)
+    table["n_seeds"] = n_seeds.astype(int)
+    return _mean_last(table)
+
+
+def compare_table(frame: pd.DataFrame, dataset: str, metric: str, methods: list[str],
+                  config: ReportConfig) -> pd.DataFrame:
+    """Rows categories + ``mean``; columns ``<method>_mean``, ``<method>_std`` for one metric."""
+    parts = {}
+    for method in methods:
+        stats = _scaled(seed_stats(frame, dataset, method, metric), config.scale, config.decimals)
+        parts[f"{method}_mean"], parts[f"{method}_std"] = stats["mean"], stats["std"]
+    return _mean_last(pd.DataFrame(parts))
+
+
+def cost_table(frame: pd.DataFrame, dataset: str, methods: list[str]) -> pd.DataFrame:
+    """Rows methods; columns the cost metrics, mean over every category and seed, and ``n_runs``."""
+    sub = frame[(frame["dataset"] == dataset) & frame["metric"].isin(COST_METRICS)]
+    table = sub.pivot_table(index="method", columns="metric", values="value", aggfunc="mean")
+    table = table.reindex(index=methods, columns=list(COST_METRICS)).round(2)
+    runs = frame[frame["dataset"] == dataset].groupby("method")[["category", "seed"]].apply(
+        lambda g: len(g.drop_duplicates()))
+    table["n_runs"] = runs.reindex(methods).fillna(0).astype(int)
+    return table
+
+
+def _mean_last(table: pd.DataFrame) -> pd.DataFrame:
+    order = sorted(i for i in table.index if i != MEAN_ROW) + [MEAN_ROW]
+    table = table.reindex(order)
+    table.index.name = "category"
+    return table
+
+
+# --------------------------------------------------------------------------- LaTeX
+_LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+                  "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+
+
+def escape_latex(text: str) -> str:
+    """Escape LaTeX's special characters (``metal_nut`` -> ``metal\\_nut``)."""
+    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in str(text))
+
+
+def format_cell(mean: float, std: float, decimals: int) -> str:
+    """``"98.1 $\\pm$ 0.3"``; just the mean when ``std`` is NaN (one seed); ``"--"`` when NaN."""
+    if mean is None or not np.isfinite(mean):
+        return "--"
+    text = f"{mean:.{decimals}f}"
+    if std is not None and np.isfinite(std):
+        text += rf" $\pm$ {std:.{decimals}f}"
+    return text
+
+
+def latex_table(header: list[str], rows: list[list[str]], caption: str, label: str) -> str:
+    """A booktabs ``table`` with a left-aligned first column; a rule separates the ``mean`` row.
+
+    Args:
+        header: Column titles (already LaTeX; escape plain text with :func:`escape_latex`).
+        rows: Cells (already LaTeX), each row as long as ``header``.
+        caption: Caption (already LaTeX).
+        label: ``\\label`` key.
+
+    Returns:
+        The LaTeX source, ending with a newline.
+    """
+    lines = [r"\begin{table}[t]", r"\centering", rf"\caption{{{caption}}}", rf"\label{{{label}}}",
+             rf"\begin{{tabular}}{{l{'c' * (len(header) - 1)}}}", r"\toprule",
+             " & ".join(header) + r" \\", r"\midrule"]
+    for row in rows:
+        if len(row) != len(header):
+            raise ValueError(f"LaTeX row has {len(row)} cells, header has {len(header)}")
+        if row[0] == MEAN_ROW:
+            lines.append(r"\midrule")
+        lines.append(" & ".join(row) + r" \\")
+    lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}"]
+    return "\n".join(lines) + "\n"
+
+
+def _best_mask(means: pd.DataFrame) -> pd.DataFrame:
+    """True where a cell holds its row's maximum (ties all bold); nothing bold with one column."""
+    if means.shape[1] < 2:
+        return means.notna() & False
+    return means.eq(means.max(axis=1), axis=0) & means.notna()
+
+
+def table_to_latex(table: pd.DataFrame, names: list[str], caption: str, label: str, decimals: int,
+                   bold_best: bool = False) -> str:
+    """Render a ``<name>_mean``/``<name>_std`` table (summary or compare) as booktabs LaTeX."""
+    means = table[[f"{n}_mean" for n in names]].set_axis(names, axis=1).astype(float)
+    stds = table[[f"{n}_std" for n in names]].set_axis(names, axis=1).astype(float)
+    bold = _best_mask(means) if bold_best else means.notna() & False
+    rows = []
+    for idx in table.index:
+        cells = [format_cell(means.at[idx, n], stds.at[idx, n], decimals) for n in names]
+        cells = [rf"\textbf{{{c}}}" if bold.at[idx, n] else c for c, n in zip(cells, names)]
+        rows.append([MEAN_ROW if idx == MEAN_ROW else escape_latex(idx)] + cells)
+    header = ["category"] + [escape_latex(PRETTY.get(n, n)) for n in names]
+    return latex_table(header, rows, caption, label)
+
+
+def cost_to_latex(table: pd.DataFrame, caption: str, label: str) -> str:
+    """Render :func:`cost_table` as booktabs LaTeX."""
+    header = ["method"] + [escape_latex(PRETTY.get(c, c)) for c in COST_METRICS] + ["runs"]
+    rows = [[escape_latex(m)] + [format_cell(table.at[m, c], math.nan, 1) for c in COST_METRICS]
+            + [str(table.at[m, "n_runs"])] for m in table.index]
+    return latex_table(header, rows, caption, label)
+
+
+# --------------------------------------------------------------------------- files
+def _check_metrics(frame: pd.DataFrame, metrics: list[str], source: str) -> None:
+    unknown = sorted(set(metrics) - set(frame["metric"]))
+    if unknown:
+        raise DataError(f"{source}: no values for configured metric(s) {', '.join(unknown)} "
+                        f"(available: {', '.join(sorted(set(frame['metric'])))})")
+
+
+def _write_pair(out: Path, stem: str, table: pd.DataFrame, tex: str) -> list[Path]:
+    table.to_csv(out / f"{stem}.csv")
+    (out / f"{stem}.tex").write_text(tex)
+    return [out / f"{stem}.csv", out / f"{stem}.tex"]
+
+
+def _dataset_tables(frame: pd.DataFrame, dataset: str, config: ReportConfig, out: Path) -> list[Path]:
+    methods = sorted(frame.loc[frame["dataset"] == dataset, "method"].unique())
+    scale = "" if config.scale == 1 else rf" ($\times{config.scale:g}$)"
+    written = []
+    for method in methods:
+        table = summary_table(frame, dataset, method, config)
+        tex = table_to_latex(table, config.metrics, f"{escape_latex(method)} on {escape_latex(dataset)}: "
+                             rf"mean $\pm$ std over seeds{scale}.", f"tab:summary:{dataset}:{method}",
+                             config.decimals)
+        written += _write_pair(out, f"summary_{dataset}_{method}", table, tex)
+    for metric in (m for m in HEADLINE_METRICS if m in set(frame["metric"])):
+        table = compare_table(frame, dataset, metric, methods, config)
+        tex = table_to_latex(table, methods, f"{escape_latex(PRETTY[metric])} on {escape_latex(dataset)}, "
+                             rf"all methods (best in bold){scale}.", f"tab:compare:{dataset}:{metric}",
+                             config.decimals, bold_best=True)
+        written += _write_pair(out, f"compare_{dataset}_{metric}", table, tex)
+    cost = cost_table(frame, dataset, methods)
+    written += _write_pair(out, f"cost_{dataset}", cost, cost_to_latex(
+        cost, f"Cost on {escape_latex(dataset)}: mean over categories and seeds.", f"tab:cost:{dataset}"))
+    return written
+
+
+def write_tables(frame: pd.DataFrame, config: ReportConfig, out: str | Path,
+                 source: str = "metrics.csv") -> list[Path]:
+    """Write every summary, comparison and cost table of every data set into ``out`` (atomically).
+
+    Args:
+        frame: Long metrics table.
+        config: Metrics, scale, decimals.
+        out: Output folder (replaced as a whole on success).
+        source: Name of the metrics file for error messages.
+
+    Returns:
+        Final paths of the files written.
+
+    Raises:
+        DataError: The table is empty or a configured metric has no values at all.
+    """
+    if frame.empty:
+        raise DataError(f"{source}: no rows")
+    _check_metrics(frame, config.metrics, source)
+    out = Path(out)
+    with atomic_dir(out) as tmp:
+        written = []
+        for dataset in sorted(frame["dataset"].unique()):
+            written += _dataset_tables(frame, dataset, config, tmp)
+    return [out / p.name for p in written]

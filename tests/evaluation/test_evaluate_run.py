@@ -1,0 +1,62 @@
+"""Evaluating a (fake) trained model: outputs, metrics and errors for bad model folders."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from fakes import make_dataset, make_model_dir
+
+from synthad.config import EvaluateConfig
+from synthad.errors import DataError
+from synthad.evaluation.evaluate import evaluate_run
+
+CPU = torch.device("cpu")
+
+
+@pytest.fixture
+def toy(tmp_path):
+    index = make_dataset(tmp_path / "data")
+    model = make_model_dir(tmp_path / "models" / "seed0")
+    return tmp_path, index, model
+
+
+def test_evaluate_writes_outputs(toy):
+    root, index, model = toy
+    out = root / "runs" / "seed0"
+    metrics = evaluate_run(index, model, EvaluateConfig(resolution=24, batch_size=3), out, CPU, progress=False)
+    on_disk = json.loads((out / "metrics.json").read_text())
+    assert on_disk == pytest.approx(metrics)
+    assert on_disk["n_test_images"] == 7 and on_disk["resolution"] == 24
+    assert on_disk["dataset"] == "toy" and on_disk["category"] == "widget" and on_disk["seed"] == 0
+    assert on_disk["train_seconds"] == 1.5 and on_disk["train_peak_memory_mb"] == 10.0
+    assert on_disk["inference_images_per_s"] > 0 and on_disk["eval_peak_memory_mb"] > 0
+    # The bright defects are easy: the naive map finds them.
+    assert on_disk["image_auroc"] == 1.0 and on_disk["pixel_auroc"] > 0.95 and on_disk["pixel_aupro"] > 0.9
+    scores = pd.read_csv(out / "scores.csv")
+    assert list(scores.columns) == ["path", "label", "defect_type", "score"] and len(scores) == 7
+    with np.load(out / "maps.npz") as npz:
+        assert npz["maps"].shape == (7, 24, 24) and npz["maps"].dtype == np.float16
+        assert list(npz["paths"]) == list(scores["path"])
+
+
+def test_missing_files_are_named(toy):
+    root, index, model = toy
+    (model / "model.pt").unlink()
+    with pytest.raises(DataError, match="model.pt"):
+        evaluate_run(index, model, EvaluateConfig(), root / "out", CPU, progress=False)
+    shutil.rmtree(model)
+    with pytest.raises(DataError, match="config.json"):
+        evaluate_run(index, model, EvaluateConfig(), root / "out", CPU, progress=False)
+    assert not (root / "out" / "metrics.json").exists()
+
+
+def test_wrong_category_is_refused(toy):
+    root, index, _ = toy
+    model = make_model_dir(root / "other", category="gadget")
+    with pytest.raises(DataError, match="gadget"):
+        evaluate_run(index, model, EvaluateConfig(), root / "out", CPU, progress=False)

@@ -1,0 +1,49 @@
+"""Collecting metrics.json files into the long table."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from synthad.errors import DataError
+from synthad.report.aggregate import collect, find_metrics_files, read_metrics_csv, write_metrics_csv
+
+
+def _run(root, seed, auroc, method="m", **extra):
+    path = root / "toy" / "cat" / method / f"seed{seed}" / "metrics.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"dataset": "toy", "category": "cat", "method": method, "seed": seed,
+                                "image_auroc": auroc, "pixel_aupro": None, "device": "cpu", **extra}))
+    return path
+
+
+def test_long_format_roundtrip(tmp_path):
+    _run(tmp_path, 1, 0.5)
+    _run(tmp_path, 0, 0.75, n_test_images=7)
+    frame = collect(find_metrics_files(tmp_path))
+    assert list(frame.columns) == ["dataset", "category", "method", "seed", "metric", "value"]
+    assert "device" not in set(frame["metric"])  # text fields are not measurements
+    assert frame.iloc[0].to_dict() | {"value": 0} == {"dataset": "toy", "category": "cat", "method": "m",
+                                                       "seed": 0, "metric": "image_auroc", "value": 0}
+    aupro = frame[frame["metric"] == "pixel_aupro"]["value"]
+    assert len(aupro) == 2 and aupro.isna().all()  # null -> NaN, row kept
+    write_metrics_csv(frame, tmp_path / "metrics.csv")
+    back = read_metrics_csv(tmp_path / "metrics.csv")
+    assert len(back) == len(frame) and math.isclose(back["value"].iloc[0], 0.75)
+
+
+def test_errors_name_the_file(tmp_path):
+    good = _run(tmp_path, 0, 0.5)
+    dup = tmp_path / "copy" / "metrics.json"
+    dup.parent.mkdir()
+    dup.write_text(good.read_text())
+    with pytest.raises(DataError, match="same run"):
+        collect([good, dup])
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"dataset": "toy", "image_auroc": 1.0}))
+    with pytest.raises(DataError, match="bad.json.*category"):
+        collect([bad])
+    with pytest.raises(DataError, match="does not exist"):
+        find_metrics_files(tmp_path / "nope")
