@@ -8,3 +8,6 @@ from synthad.methods.base import FitContext, Method, Prediction
 from synthad.methods.registry import get_method, list_methods, register
 
 __all__ = ["FitContext", "Method", "Prediction", "get_method", "list_methods", "register"]
+
+# Registration happens on import; keep this list in step with the method sub-packages.
+import synthad.methods.mean_image  # noqa: E402,F401  (registers "mean_image")

@@ -1,0 +1,8 @@
+"""``mean_image``: the naive baseline (per-pixel distance to the mean training image).
+
+Importing this package registers the method under the key ``mean_image``.
+"""
+
+from synthad.methods.mean_image.method import MeanImage, MeanImageConfig
+
+__all__ = ["MeanImage", "MeanImageConfig"]
