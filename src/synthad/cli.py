@@ -19,6 +19,7 @@ STAGES: dict[str, tuple[str, str]] = {
     "download": ("download", "download a registered data set (resumable, checksummed) or link a local copy"),
     "index": ("index", "write the index CSV of one category of a data set"),
     "masks": ("masks", "compute foreground masks of one category and a contact sheet"),
+    "textures": ("textures", "write the built-in anomaly-source textures (stand-in for DTD offline)"),
     "train": ("train", "train one method on one category with one seed"),
     "evaluate": ("evaluate", "score the test split with a trained model and compute every metric"),
     "aggregate": ("aggregate", "collect every metrics.json into results/metrics.csv"),

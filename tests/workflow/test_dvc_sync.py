@@ -1,0 +1,86 @@
+"""dvc.yaml and the Snakemake rules must stay in step (PIPELINE_NOTES 1.5).
+
+Each DVC phase stage calls a Snakemake target rule with ``--allowed-rules``; every rule belongs to
+exactly one phase, every output of a phase's rules lies under that stage's ``outs``, its rule file
+is among the stage's ``deps``, and every ``params`` entry is a section of params.yaml.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+import yaml
+
+from workflow_helpers import BIN, REPO, repo_params, run, summary
+
+DVC = yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"]
+TARGETS = {"all", "data_all", "masks_all", "banks_all", "train_all", "evaluate_all", "report_all"}
+
+
+def _parse_cmd(cmd: str) -> tuple[str, list[str]]:
+    words = shlex.split(cmd)
+    assert words[0] == "snakemake", cmd
+    allowed = words[words.index("--allowed-rules") + 1:]
+    allowed = allowed[: next((i for i, w in enumerate(allowed) if w.startswith("-")), len(allowed))]
+    return words[1], allowed
+
+
+def _outs(stage: dict) -> list[str]:
+    return [next(iter(o)) if isinstance(o, dict) else o for o in stage.get("outs", [])]
+
+
+@pytest.fixture(scope="module")
+def rule_names() -> set[str]:
+    out = run([str(BIN / "snakemake"), "--list-rules"], REPO)
+    return {line.strip() for line in out.splitlines() if re.fullmatch(r"\w+", line.strip())}
+
+
+@pytest.fixture(scope="module")
+def outputs() -> dict[str, str]:
+    return summary(REPO)
+
+
+def _rule_file(rule: str) -> str:
+    for smk in sorted((REPO / "workflow/rules").glob("*.smk")):
+        if re.search(rf"^rule {rule}:", smk.read_text(), flags=re.M):
+            return str(smk.relative_to(REPO))
+    raise AssertionError(f"rule {rule} not found in workflow/rules")
+
+
+def test_every_rule_in_exactly_one_phase(rule_names):
+    owners = {}
+    for name, stage in DVC.items():
+        target, allowed = _parse_cmd(stage["cmd"])
+        assert target in rule_names and target in TARGETS, f"{name}: unknown target {target}"
+        for rule in allowed:
+            assert rule in rule_names, f"{name}: --allowed-rules names unknown rule {rule}"
+            assert rule not in owners, f"rule {rule} in stages {owners.get(rule)} and {name}"
+            owners[rule] = name
+    assert set(owners) == rule_names - TARGETS
+
+
+@pytest.mark.parametrize("name", sorted(DVC))
+def test_phase_outputs_lie_under_stage_outs(name, outputs):
+    _, allowed = _parse_cmd(DVC[name]["cmd"])
+    outs = [Path(o) for o in _outs(DVC[name])]
+    for path, rule in outputs.items():
+        if rule in allowed:
+            assert any(Path(path) == o or o in Path(path).parents for o in outs), (
+                f"{path} (rule {rule}) is not under the outs of DVC stage {name}: {outs}"
+            )
+
+
+@pytest.mark.parametrize("name", sorted(DVC))
+def test_stage_deps_and_params_exist(name):
+    stage = DVC[name]
+    _, allowed = _parse_cmd(stage["cmd"])
+    for rule in allowed:
+        assert _rule_file(rule) in stage["deps"], f"{name}: add {_rule_file(rule)} to deps"
+    for dep in stage["deps"]:
+        produced = any(dep in _outs(s) for s in DVC.values())
+        assert produced or (REPO / dep).exists(), f"{name}: dependency {dep} does not exist"
+    for key in stage.get("params", []):
+        assert key in repo_params(), f"{name}: params section {key} is not in params.yaml"
