@@ -190,3 +190,17 @@ def test_dagm_flagged_image_without_label(tmp_path):
 def test_dagm_nested_class_folder(tmp_path):
     _dagm(tmp_path / "Class1")  # Class1/Class1/Train
     assert len(rows_dagm(tmp_path, "Class1")) == 6
+
+
+def test_demo_rows_carry_anomaly_kind(tmp_path):
+    from synthad.config import DemoConfig
+    from synthad.data.demo import generate_demo
+    from synthad.data.layouts import rows_demo
+
+    generate_demo(tmp_path / "demo", DemoConfig(image_size=64, n_train=2, n_test_good=1, n_test_defect=4),
+                  categories=["circuit"], progress=False)
+    rows = rows_demo(tmp_path / "demo", "circuit")
+    kinds = {r["defect_type"]: r["anomaly_kind"] for r in rows if r["label"]}
+    assert kinds == {"missing": "logical", "misplaced": "logical", "scratch": "structural",
+                     "contamination": "structural"}
+    assert all(r["anomaly_kind"] == "" for r in rows if not r["label"])

@@ -119,7 +119,7 @@ def test_demo_reads_the_demo_module(monkeypatch):
     fake.MASK_SETTINGS = {"marble": {"method": "otsu"}}
     monkeypatch.setitem(sys.modules, "synthad.data.demo", fake)
     spec = get_dataset("demo")
-    assert spec.categories == ("weave", "marble") and spec.layout == "mvtec"
+    assert spec.categories == ("weave", "marble") and spec.layout == "demo"
     assert mask_setting(spec, "marble").method == "otsu"
     assert resolve_categories(spec, ["all"]) == ["weave", "marble"]
 

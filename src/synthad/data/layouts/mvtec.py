@@ -71,3 +71,17 @@ def _train_images(base: Path, good: str) -> list[Path]:
 def rows_btad(root: Path, category: str) -> list[dict]:
     """Index rows of one BTAD category (``ok``/``ko`` folders, masks named like the image)."""
     return rows_mvtec(root, category, good="ok", mask_suffix="")
+
+
+def rows_demo(root: Path, category: str) -> list[dict]:
+    """Index rows of the generated demo data set: MVTec layout plus ``anomaly_kind``.
+
+    The demo marks its missing/misplaced-component defects as ``logical`` (as MVTec LOCO does), so
+    tables can split image AUROC by anomaly kind.
+    """
+    from synthad.data.demo import ANOMALY_KIND  # deferred: the generator is not needed otherwise
+
+    rows = rows_mvtec(root, category)
+    for r in rows:
+        r["anomaly_kind"] = ANOMALY_KIND[category].get(r["defect_type"], "") if r["label"] else ""
+    return rows
