@@ -83,6 +83,14 @@ def run(args: argparse.Namespace) -> None:
         "n_train_images": len(train_set), "threads": torch.get_num_threads(),
     })
     checkpoint.unlink(missing_ok=True)
+    _remove_empty_parents(checkpoint.parent, stop=checkpoint.parents[len(checkpoint.parents) - 2])
+
+
+def _remove_empty_parents(folder: Path, stop: Path) -> None:
+    """Delete ``folder`` and its parents while they are empty, up to (excluding) ``stop``."""
+    while folder != stop and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
 
 
 def _check_needs(method_cls, args: argparse.Namespace) -> None:

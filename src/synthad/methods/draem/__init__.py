@@ -1,0 +1,5 @@
+"""DRAEM (Zavrtanik et al., ICCV 2021): importing this package registers the ``draem`` method."""
+
+from synthad.methods.draem.method import Config, Draem
+
+__all__ = ["Config", "Draem"]

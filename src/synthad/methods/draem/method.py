@@ -1,0 +1,233 @@
+"""DRAEM adapter: training loop, inference and the :class:`~synthad.methods.base.Method` contract.
+
+Zavrtanik, Kristan, Skočaj, "DRAEM - A discriminatively trained reconstruction embedding for surface
+anomaly detection", ICCV 2021; the official code's facts are in METHOD_NOTES B.1-B.5. See README.md
+in this folder for the component -> code map and the deviations.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.utils.data import Dataset
+from tqdm import tqdm
+
+from synthad.methods.base import FitContext, Method, Prediction
+from synthad.methods.checkpoint import load_training_state, save_training_state
+from synthad.methods.draem.loss import DraemLoss
+from synthad.methods.draem.model import DraemModel
+from synthad.methods.registry import register
+from synthad.nn import init_weights
+from synthad.synthesis import DraemSynthesizer, TextureSource
+
+
+@dataclass
+class Config:
+    """DRAEM hyper-parameters; defaults are the paper's / official code's (METHOD_NOTES B.1-B.5).
+
+    Attributes:
+        epochs: Training epochs; one epoch = ``ceil(N_train / batch_size)`` random batches (700).
+        batch_size: Images per step (8).
+        lr: Adam learning rate of both sub-networks (1e-4).
+        lr_milestones: Fractions of ``epochs`` where the LR is multiplied by ``lr_gamma`` ([0.8, 0.9]).
+        lr_gamma: LR decay factor (0.2).
+        image_size: Training and inference side, a multiple of 32 (256).
+        rec_base_width: Width of the reconstructive sub-network (128).
+        disc_base_width: Width of the discriminative sub-network (64).
+        anomaly_prob: Probability that a training sample gets a synthetic anomaly (0.5).
+        rotate_prob: Probability of rotating the normal image by U(-90, 90) degrees (0.3).
+        beta_min: Lower bound of beta; the texture opacity is ``1 - beta`` (0.0).
+        beta_max: Upper bound of beta (0.8).
+        n_augmenters: Texture augmenters applied per anomaly, of DRAEM's 10 (3).
+        perlin_min_scale: Minimum exponent of the Perlin lattice (0).
+        perlin_max_scale: Exclusive maximum exponent of the Perlin lattice (6).
+        perlin_threshold: Perlin binarisation threshold (0.5).
+        score_kernel: Mean filter for the image score at 256 px (21, official test code).
+        scale_score_kernel: Scale ``score_kernel`` with ``image_size / 256`` (odd, >= 1), so the
+            filter covers the same fraction of the image at any resolution.
+        eval_batch_size: Images per forward pass in ``predict``.
+    """
+
+    epochs: int = 700
+    batch_size: int = 8
+    lr: float = 1e-4
+    lr_milestones: list[float] = field(default_factory=lambda: [0.8, 0.9])
+    lr_gamma: float = 0.2
+    image_size: int = 256
+    rec_base_width: int = 128
+    disc_base_width: int = 64
+    anomaly_prob: float = 0.5
+    rotate_prob: float = 0.3
+    beta_min: float = 0.0
+    beta_max: float = 0.8
+    n_augmenters: int = 3
+    perlin_min_scale: int = 0
+    perlin_max_scale: int = 6
+    perlin_threshold: float = 0.5
+    score_kernel: int = 21
+    scale_score_kernel: bool = True
+    eval_batch_size: int = 16
+
+    def __post_init__(self):
+        if self.image_size % 32 or self.image_size < 32:
+            raise ValueError(f"image_size must be a positive multiple of 32, got {self.image_size}")
+        if min(self.epochs, self.batch_size, self.rec_base_width, self.disc_base_width) < 1:
+            raise ValueError("epochs, batch_size and the base widths must be >= 1")
+        if not 0 <= self.beta_min <= self.beta_max <= 1:
+            raise ValueError(f"need 0 <= beta_min <= beta_max <= 1, got {self.beta_min}, {self.beta_max}")
+        if not 0 < self.n_augmenters <= 10 or self.perlin_min_scale >= self.perlin_max_scale:
+            raise ValueError("n_augmenters must be in 1..10 and perlin_min_scale < perlin_max_scale")
+
+
+@register("draem")
+class Draem(Method):
+    """DRAEM: reconstructive + discriminative sub-networks trained on Perlin/texture anomalies."""
+
+    Config = Config
+    needs = frozenset({"textures"})
+
+    def __init__(self, config: Config, device: torch.device | str = "cpu"):
+        super().__init__(config, device)
+        self.model = DraemModel(config.rec_base_width, config.disc_base_width).to(self.device)
+
+    # ------------------------------------------------------------------ training
+    def fit(self, train: Dataset, context: FitContext) -> None:
+        """Train (see the module docstring); resumes from ``context.checkpoint_path`` when present."""
+        cfg, device = self.config, context.device
+        if context.textures is None:
+            raise ValueError("DRAEM needs a texture folder (FitContext.textures)")
+        torch.manual_seed(context.seed)
+        rng = np.random.default_rng(context.seed)
+        self.device = device
+        self.model = DraemModel(cfg.rec_base_width, cfg.disc_base_width).to(device)
+        self.model.apply(init_weights)
+        images = _load_images(train, cfg.image_size)
+        synth = DraemSynthesizer(
+            TextureSource(context.textures, cfg.image_size), cfg.rotate_prob, anomaly_prob=cfg.anomaly_prob,
+            beta=(cfg.beta_min, cfg.beta_max), n_augmenters=cfg.n_augmenters,
+            perlin_scales=(cfg.perlin_min_scale, cfg.perlin_max_scale), threshold=cfg.perlin_threshold,
+        )
+        optimizer = torch.optim.Adam([
+            {"params": self.model.reconstructive.parameters(), "lr": cfg.lr},
+            {"params": self.model.discriminative.parameters(), "lr": cfg.lr},
+        ])
+        # round(): the official float milestones (0.8 * epochs) are never hit when not integral.
+        milestones = [round(m * cfg.epochs) for m in cfg.lr_milestones]
+        scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones, gamma=cfg.lr_gamma)
+        objects = {"model": self.model, "optimizer": optimizer, "scheduler": scheduler}
+        identity = {"config": dataclasses.asdict(cfg), "seed": int(context.seed), "n_train": len(images)}
+        start = load_training_state(context.checkpoint_path, objects, rng, identity)
+        criterion = DraemLoss()
+        bar = tqdm(range(start, cfg.epochs), desc="draem", initial=start, total=cfg.epochs,
+                   disable=not context.progress, leave=False)
+        for epoch in bar:
+            row = self._train_epoch(images, synth, rng, optimizer, criterion, device)
+            row |= {"epoch": epoch + 1, "lr": optimizer.param_groups[0]["lr"]}
+            scheduler.step()
+            context.log(row)
+            bar.set_postfix(loss=f"{row['loss']:.4f}", focal=f"{row['focal']:.4f}")
+            done = epoch + 1
+            if context.checkpoint_path and (done % max(1, context.checkpoint_every) == 0 or done == cfg.epochs):
+                save_training_state(context.checkpoint_path, done, objects, rng, identity)
+        self.model.eval()
+
+    def _train_epoch(self, images: np.ndarray, synth: DraemSynthesizer, rng: np.random.Generator,
+                     optimizer: torch.optim.Optimizer, criterion: DraemLoss, device: torch.device) -> dict:
+        """One DRAEM epoch: ``ceil(N / batch)`` batches of randomly drawn images (official loader)."""
+        self.model.train()
+        start, sums = time.perf_counter(), {"loss": 0.0, "l2": 0.0, "ssim": 0.0, "focal": 0.0}
+        steps = math.ceil(len(images) / self.config.batch_size)
+        for _ in range(steps):
+            normal, augmented, mask = (t.to(device) for t in _make_batch(images, synth, rng, self.config.batch_size))
+            rec, logits = self.model(augmented)
+            loss, terms = criterion(rec, normal, logits, mask)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            for k, v in (terms | {"loss": loss.item()}).items():
+                sums[k] += v / steps
+        return sums | {"seconds": time.perf_counter() - start}
+
+    # ------------------------------------------------------------------ inference
+    @torch.no_grad()
+    def predict(self, images: torch.Tensor) -> Prediction:
+        """Images ``(B, 3, H, W)`` in ``[0, 1]`` -> scores ``(B,)`` and maps ``(B, H, W)`` (softmax ch. 1)."""
+        self.model.eval()
+        h, w = images.shape[-2:]
+        size = self.config.image_size
+        scores, maps = [], []
+        for chunk in images.split(self.config.eval_batch_size):
+            x = chunk.to(self.device, torch.float32)
+            if x.shape[-2:] != (size, size):
+                x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
+            _, logits = self.model(x)
+            prob = torch.softmax(logits, dim=1)[:, 1:]
+            k = self.score_kernel
+            scores.append(F.avg_pool2d(prob, k, stride=1, padding=k // 2).amax(dim=(1, 2, 3)).cpu())
+            if (h, w) != (size, size):
+                prob = F.interpolate(prob, size=(h, w), mode="bilinear", align_corners=False)
+            maps.append(prob[:, 0].cpu())
+        return Prediction(scores=torch.cat(scores), maps=torch.cat(maps))
+
+    @property
+    def score_kernel(self) -> int:
+        """Side of the image-score mean filter at ``image_size``, see :func:`score_kernel_size`."""
+        return score_kernel_size(self.config)
+
+    # ------------------------------------------------------------------ weights
+    def state_dict(self) -> dict[str, Any]:
+        """Weights of both sub-networks (tensors only)."""
+        return {k: v.detach().cpu() for k, v in self.model.state_dict().items()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore :meth:`state_dict` output."""
+        self.model.load_state_dict(state)
+        self.model.to(self.device).eval()
+
+
+def score_kernel_size(config: Config) -> int:
+    """Image-score mean-filter side: 21 at 256 px, scaled to ``image_size`` when configured (odd, >= 1)."""
+    k = config.score_kernel
+    if config.scale_score_kernel:
+        k = round(k * config.image_size / 256)
+    return max(1, k if k % 2 else k + 1)
+
+
+def _load_images(train: Dataset, size: int) -> np.ndarray:
+    """All training images as uint8 ``(N, size, size, 3)`` (originals are 8-bit, so lossless)."""
+    out = []
+    for i in range(len(train)):
+        image = train[i]["image"]
+        if image.shape[-2:] != (size, size):
+            image = F.interpolate(image[None], size=(size, size), mode="bilinear", align_corners=False)[0]
+        out.append((image.permute(1, 2, 0).clamp(0, 1) * 255).round().to(torch.uint8).numpy())
+    if not out:
+        raise ValueError("DRAEM: the training set is empty")
+    return np.stack(out)
+
+
+def _make_batch(images: np.ndarray, synth: DraemSynthesizer, rng: np.random.Generator,
+                batch_size: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Random images (with replacement, as DRAEM's loader) -> (normal, augmented, mask) tensors.
+
+    Returns:
+        ``normal (B, 3, S, S)``, ``augmented (B, 3, S, S)``, ``mask (B, 1, S, S)``.
+    """
+    normals, augs, masks = [], [], []
+    for i in rng.integers(0, len(images), batch_size):
+        normal, augmented, mask, _ = synth(images[i].astype(np.float32) / 255.0, rng)
+        normals.append(normal)
+        augs.append(augmented)
+        masks.append(mask[..., None])
+
+    def stack(arrays: list[np.ndarray]) -> torch.Tensor:
+        return torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).contiguous().float()
+
+    return stack(normals), stack(augs), stack(masks)

@@ -1,0 +1,47 @@
+"""Resumable training state (synthad.methods.checkpoint)."""
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from synthad.errors import DataError
+from synthad.methods.checkpoint import load_training_state, save_training_state
+
+
+def _objects():
+    net = nn.Linear(3, 2)
+    opt = torch.optim.Adam(net.parameters(), lr=0.1)
+    sched = torch.optim.lr_scheduler.StepLR(opt, 1, gamma=0.5)
+    return {"model": net, "optimizer": opt, "scheduler": sched}
+
+
+def test_round_trip(tmp_path):
+    path = tmp_path / "state.pt"
+    torch.manual_seed(0)
+    objs, rng = _objects(), np.random.default_rng(3)
+    objs["model"](torch.ones(1, 3)).sum().backward()
+    objs["optimizer"].step()
+    objs["scheduler"].step()
+    rng.random(5)
+    save_training_state(path, 4, objs, rng, extra={"seed": 1})
+    expected_draw = rng.random()
+    torch.load(path, weights_only=True)  # plain data only
+
+    fresh, rng2 = _objects(), np.random.default_rng(99)
+    assert load_training_state(path, fresh, rng2, extra={"seed": 1}) == 4
+    torch.testing.assert_close(fresh["model"].weight, objs["model"].weight)
+    assert fresh["scheduler"].get_last_lr() == objs["scheduler"].get_last_lr()
+    assert rng2.random() == expected_draw
+
+
+def test_missing_and_mismatch(tmp_path):
+    assert load_training_state(None, _objects()) == 0
+    assert load_training_state(tmp_path / "none.pt", _objects()) == 0
+    path = tmp_path / "s.pt"
+    save_training_state(path, 1, _objects(), extra={"seed": 1})
+    with pytest.raises(DataError, match="different run"):
+        load_training_state(path, _objects(), extra={"seed": 2})
+    path.write_bytes(b"garbage")
+    with pytest.raises(DataError, match="cannot read"):
+        load_training_state(path, _objects())
