@@ -66,7 +66,7 @@ def mask_dirs():
 
 
 def mask_sheets():
-    return [f"results/figures/masks/{d}_{c}.png" for d, c in grid()]
+    return [f"results/figures/masks/{d}/{c}.png" for d, c in grid()]
 
 
 def run_path(root, d, c, m, s):

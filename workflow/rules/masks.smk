@@ -16,7 +16,7 @@ rule masks:
         index="data/index/{dataset}/{category}.csv",
     output:
         masks=directory("data/masks/{dataset}/{category}"),
-        sheet="results/figures/masks/{dataset}_{category}.png",
+        sheet="results/figures/masks/{dataset}/{category}.png",
     log:
         "logs/masks/{dataset}_{category}.log",
     params:
