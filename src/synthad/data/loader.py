@@ -25,12 +25,7 @@ def read_image(path: str | Path) -> np.ndarray:
     Raises:
         DataError: The file is missing, truncated or not an image.
     """
-    data = np.fromfile(str(path), dtype=np.uint8) if Path(path).is_file() else None
-    if data is None:
-        raise DataError(f"{path}: image file does not exist")
-    image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
-    if image is None:
-        raise DataError(f"{path}: cannot decode image (corrupt or not an image file)")
+    image = _decode(path, cv2.IMREAD_UNCHANGED, "image")
     if image.dtype == np.uint16:  # 16-bit PNGs (some data sets): keep the top 8 bits
         image = (image >> 8).astype(np.uint8)
     if image.dtype != np.uint8:
@@ -44,13 +39,18 @@ def read_image(path: str | Path) -> np.ndarray:
 
 def read_mask(path: str | Path) -> np.ndarray:
     """Read a binary mask file as bool ``(H, W)``; any non-zero pixel is foreground."""
-    data = np.fromfile(str(path), dtype=np.uint8) if Path(path).is_file() else None
-    if data is None:
-        raise DataError(f"{path}: mask file does not exist")
-    mask = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE) if data.size else None
-    if mask is None:
-        raise DataError(f"{path}: cannot decode mask (corrupt or not an image file)")
-    return mask > 0
+    return _decode(path, cv2.IMREAD_GRAYSCALE, "mask") > 0
+
+
+def _decode(path: str | Path, flags: int, what: str) -> np.ndarray:
+    """Decode an image file with OpenCV; a missing or undecodable file is a DataError naming it."""
+    if not Path(path).is_file():
+        raise DataError(f"{path}: {what} file does not exist")
+    data = np.fromfile(str(path), dtype=np.uint8)
+    decoded = cv2.imdecode(data, flags) if data.size else None
+    if decoded is None:
+        raise DataError(f"{path}: cannot decode {what} (corrupt or not an image file)")
+    return decoded
 
 
 def read_masks(joined: str, image_path: str, shape: tuple[int, int]) -> np.ndarray:

@@ -7,10 +7,10 @@ Writes to ``--out`` (``results/models/<dataset>/<category>/<method>/seed<k>/``):
 * ``train_log.csv``: one row per epoch (losses, learning rate, seconds),
 * ``train_info.json``: training seconds, peak memory, device, number of training images.
 
-The resumable training state is kept *outside* ``--out`` (``--checkpoint``, by default
-``results/checkpoints/...``) because Snakemake deletes the outputs of an interrupted job before
-re-running it; the checkpoint file name carries a hash of everything that defines the run, so a
-changed config never resumes from a stale state. It is deleted once training finishes.
+The resumable training state is kept *outside* ``--out`` (``--checkpoint``, by default a hidden
+file beside it, ``.seed<k>.state-<hash>.pt``) because Snakemake deletes the outputs of an
+interrupted job before re-running it; the file name carries a hash of everything that defines the
+run, so a changed config never resumes from a stale state. It is deleted once training finishes.
 """
 
 from __future__ import annotations
@@ -83,14 +83,6 @@ def run(args: argparse.Namespace) -> None:
         "n_train_images": len(train_set), "threads": torch.get_num_threads(),
     })
     checkpoint.unlink(missing_ok=True)
-    _remove_empty_parents(checkpoint.parent, stop=checkpoint.parents[len(checkpoint.parents) - 2])
-
-
-def _remove_empty_parents(folder: Path, stop: Path) -> None:
-    """Delete ``folder`` and its parents while they are empty, up to (excluding) ``stop``."""
-    while folder != stop and folder.is_dir() and not any(folder.iterdir()):
-        folder.rmdir()
-        folder = folder.parent
 
 
 def _check_needs(method_cls, args: argparse.Namespace) -> None:
@@ -122,11 +114,9 @@ def _identity(args: argparse.Namespace, config) -> dict:
 
 
 def _default_checkpoint(out: Path, identity: dict) -> Path:
+    """A hidden file beside ``out`` named after a hash of the run's identity."""
     digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
-    parts = out.parts
-    root = Path(*parts[: parts.index("models")]) if "models" in parts else out.parent
-    rel = Path(*parts[parts.index("models") + 1:]) if "models" in parts else Path(out.name)
-    return root / "checkpoints" / rel / f"state-{digest}.pt"
+    return out.parent / f".{out.name}.state-{digest}.pt"
 
 
 def _write_outputs(out: Path, method, identity: dict, log_rows: list[dict], info: dict) -> None:
