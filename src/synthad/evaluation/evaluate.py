@@ -15,7 +15,6 @@ back to ``R`` (bilinear), so ground truth is always compared at ``R`` (DESIGN.md
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +33,7 @@ from synthad.errors import DataError
 from synthad.evaluation.aupro import aupro
 from synthad.evaluation.metrics import image_metrics, pixel_metrics
 from synthad.methods import Method, get_method
-from synthad.utils.io import atomic_path, write_json
+from synthad.utils.io import atomic_path, read_json_object, write_json
 from synthad.utils.runtime import peak_memory_mb
 
 IDENTITY_KEYS = ("dataset", "category", "method", "seed")
@@ -64,10 +63,7 @@ class TestOutputs:
 def _read_json(path: Path) -> dict:
     if not path.is_file():
         raise DataError(f"{path}: missing (is {path.parent} a finished `synthad train` output?)")
-    try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise DataError(f"{path}: not valid JSON: {exc}") from exc
+    return read_json_object(path)
 
 
 def load_model(model_dir: str | Path, device: torch.device) -> tuple[Method, dict, dict]:

@@ -8,7 +8,6 @@ metric) becomes NaN so the row is kept and tables show "--".
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from synthad.errors import DataError
-from synthad.utils.io import atomic_path
+from synthad.utils.io import atomic_path, read_json_object
 
 KEYS = ["dataset", "category", "method", "seed"]
 COLUMNS = KEYS + ["metric", "value"]
@@ -41,12 +40,7 @@ def read_metrics_file(path: str | Path) -> list[dict]:
         DataError: The file is unreadable, not a JSON object, or lacks an identifying key.
     """
     path = Path(path)
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise DataError(f"{path}: cannot read metrics JSON: {exc}") from exc
-    if not isinstance(data, dict):
-        raise DataError(f"{path}: expected a JSON object")
+    data = read_json_object(path)
     missing = [k for k in KEYS if data.get(k) is None]
     if missing:
         raise DataError(f"{path}: lacks identifying key(s) {', '.join(missing)}")

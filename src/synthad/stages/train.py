@@ -25,7 +25,7 @@ from pathlib import Path
 
 import torch
 
-from synthad.config import TrainConfig, build, method_config, parse_slice
+from synthad.config import TrainConfig, method_config, parse_slice
 from synthad.data.index import read_index
 from synthad.data.loader import ImageDataset
 from synthad.errors import ConfigError

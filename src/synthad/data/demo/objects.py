@@ -61,7 +61,7 @@ def render_washer(scene: dict) -> tuple[np.ndarray, np.ndarray]:
     y, x = np.mgrid[0:size, 0:size].astype(np.float32)
     cx = inverse[0, 0] * x + inverse[0, 1] * y + inverse[0, 2] - size / 2
     cy = inverse[1, 0] * x + inverse[1, 1] * y + inverse[1, 2] - size / 2
-    radius, angle = np.hypot(cx, cy), np.arctan2(cy, cx)
+    radius = np.hypot(cx, cy)
     outer, inner = 0.36 * size, 0.16 * size
     alpha = np.clip(outer - radius + 0.5, 0, 1) * np.clip(radius - inner + 0.5, 0, 1)
     notch = (np.abs(cx) < 0.03 * size) & (cy < 0) & (radius > outer - 0.06 * size)
