@@ -35,7 +35,8 @@ def contact_sheet(images: list[np.ndarray], masks: list[np.ndarray], titles: lis
         raise ValueError("contact_sheet needs as many masks and titles as images (at least one)")
     columns = max(1, min(columns, len(images)))
     rows = -(-len(images) // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(3 * columns, 3 * rows + 0.4), squeeze=False)
+    fig, axes = plt.subplots(rows, columns, figsize=(3 * columns, 3.2 * rows + 0.4), squeeze=False,
+                             layout="constrained")
     for ax in axes.flat:
         ax.axis("off")
     for ax, image, mask, title in zip(axes.flat, images, masks, titles):
@@ -48,7 +49,6 @@ def contact_sheet(images: list[np.ndarray], masks: list[np.ndarray], titles: lis
         ax.set_title(title, fontsize=8)
     if heading:
         fig.suptitle(heading, fontsize=9)
-    fig.tight_layout()
     out = Path(out)
     with atomic_path(out) as tmp:
         fig.savefig(tmp, dpi=80)
