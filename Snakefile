@@ -34,6 +34,7 @@ rule all:
 rule data_all:
     input:
         index_files(),
+        raw_sources(),
 
 
 rule masks_all:

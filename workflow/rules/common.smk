@@ -52,9 +52,19 @@ def categories(dataset):
     return resolve_categories(get_dataset(dataset_source(dataset)), entry.categories, dataset_root(dataset))
 
 
+def evaluated_datasets():
+    """Data sets to train and evaluate on (anomaly sources such as DTD are only read from)."""
+    return [d for d in PARAMS.data.datasets if not get_dataset(dataset_source(d)).is_anomaly_source]
+
+
 def grid():
     """(dataset, category) pairs of this configuration."""
-    return [(d, c) for d in PARAMS.data.datasets for c in categories(d)]
+    return [(d, c) for d in evaluated_datasets() for c in categories(d)]
+
+
+def raw_sources():
+    """Raw folders needed besides the indexed data sets (DTD when it is the texture source)."""
+    return ["data/raw/dtd"] if PARAMS.synthesis.texture_source == "dtd" else []
 
 
 def index_files():
@@ -88,12 +98,10 @@ def run_metrics():
 
 
 def texture_dir():
-    """The anomaly-source texture folder: the built-in bank, or DTD's image folder."""
-    if PARAMS.synthesis.texture_source == "dtd":
-        return "data/raw/dtd"
-    return "data/banks/textures/builtin"
+    """The anomaly-source texture folder of ``synthesis.texture_source`` (builtin or dtd)."""
+    return f"data/banks/textures/{PARAMS.synthesis.texture_source}"
 
 
 def bank_dirs():
     needed = any("textures" in get_method(m).needs for m in PARAMS.methods)
-    return [texture_dir()] if needed and PARAMS.synthesis.texture_source == "builtin" else []
+    return [texture_dir()] if needed else []

@@ -2,8 +2,9 @@
 
 Without ``--dtd`` it writes the built-in offline set (scikit-image photos + procedural textures,
 :func:`synthad.synthesis.textures.write_builtin_textures`) as PNGs with a ``manifest.json``. With
-``--dtd DIR`` (an extracted DTD, ``DIR/images/<class>/*.jpg``, or any image folder) it checks the folder
-and writes only a manifest that points to it, so methods read DTD where it lies.
+``--dtd DIR`` (an extracted DTD, ``DIR/images/<class>/*.jpg``, or any image folder; or the
+``source.json`` that ``synthad download`` wrote for data set ``dtd``) it checks the folder and
+links it in with a manifest, so methods read DTD where it lies.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from synthad.data.download import read_source
 from synthad.synthesis.textures import list_texture_files, write_builtin_textures
 from synthad.utils.io import write_json
 
@@ -30,6 +32,8 @@ def run(args: argparse.Namespace) -> None:
         out = write_builtin_textures(args.out, size=args.size, seed=args.seed, variants=args.variants)
         print(f"wrote built-in textures to {out}")
         return
+    if args.dtd.suffix == ".json":  # the marker of `synthad download --dataset dtd [--path ...]`
+        args.dtd = read_source(args.dtd)["root"]
     files = list_texture_files(args.dtd)  # DataError names the folder when empty or missing
     # Copying 5640 DTD images would double the disk use; symlink the folder's images instead.
     args.out.mkdir(parents=True, exist_ok=True)
