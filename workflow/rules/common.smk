@@ -3,10 +3,9 @@
 
 import json
 import os
+import shlex
 import sys
 from pathlib import Path
-
-import shlex
 
 from synthad.config import DatasetEntry, parse_params
 from synthad.data.registry import get_dataset, resolve_categories
