@@ -41,7 +41,11 @@ class FakeMean(Method):
         self.mean = torch.stack([train[i]["image"] for i in range(len(train))]).mean(0)
 
     def predict(self, images):
-        maps = (images - self.mean.to(images.device)).abs().mean(1) * self.config.gain
+        # Like every method: work at its own size, return maps at the input's size (the contract).
+        size, shape = self.config.image_size, images.shape[-2:]
+        small = torch.nn.functional.interpolate(images, size=(size, size), mode="bilinear", align_corners=False)
+        maps = (small - self.mean.to(images.device)).abs().mean(1, keepdim=True) * self.config.gain
+        maps = torch.nn.functional.interpolate(maps, size=shape, mode="bilinear", align_corners=False)[:, 0]
         return Prediction(scores=maps.flatten(1).max(1).values, maps=maps)
 
     def state_dict(self):

@@ -60,3 +60,15 @@ def test_wrong_category_is_refused(toy):
     model = make_model_dir(root / "other", category="gadget")
     with pytest.raises(DataError, match="gadget"):
         evaluate_run(index, model, EvaluateConfig(), root / "out", CPU, progress=False)
+
+
+def test_maps_of_the_wrong_size_break_the_contract(toy, monkeypatch):
+    from fakes import FakeMean
+
+    from synthad.methods import Prediction
+
+    root, index, model = toy
+    monkeypatch.setattr(FakeMean, "predict", lambda self, images: Prediction(
+        scores=torch.zeros(len(images)), maps=torch.zeros(len(images), 8, 8)))
+    with pytest.raises(DataError, match=r"maps \(\d+, 8, 8\) do not match the input images"):
+        evaluate_run(index, model, EvaluateConfig(resolution=32), root / "runs" / "bad", CPU, progress=False)

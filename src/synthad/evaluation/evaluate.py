@@ -8,9 +8,9 @@ Reads a model folder written by ``synthad train`` (``model.pt``, ``config.json``
 * ``metrics.json``: every metric plus cost (training seconds and memory, inference images/s,
   evaluation memory, device) and identifying fields.
 
-Test images are loaded at the evaluation resolution ``R`` (bilinear; masks nearest). A method whose
-``Config.image_size`` differs from ``R`` gets its input resized to that size and its maps resized
-back to ``R`` (bilinear), so ground truth is always compared at ``R`` (DESIGN.md protocol).
+Test images are loaded at the evaluation resolution ``R`` (bilinear; masks nearest) and given to
+``predict`` as they are; by the method contract the maps come back at ``R``, so ground truth is
+always compared at ``R`` (DESIGN.md protocol) whatever resolution the method works at inside.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
-import torch.nn.functional as F
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
@@ -106,27 +105,26 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def predict_split(method: Method, dataset: ImageDataset, batch_size: int, input_size: int | None,
-                  progress: bool = True) -> TestOutputs:
+def predict_split(method: Method, dataset: ImageDataset, batch_size: int, progress: bool = True) -> TestOutputs:
     """Run ``method.predict`` over a dataset and collect maps at the dataset's resolution.
 
     Args:
         method: A trained method (its ``device`` is used).
         dataset: Test images at the evaluation resolution ``R``.
         batch_size: Images per ``predict`` call.
-        input_size: Side the method expects, or ``None`` to feed ``R`` unchanged.
         progress: Show a tqdm bar.
 
     Returns:
         :class:`TestOutputs` in dataset order.
+
+    Raises:
+        DataError: The method returned maps of another size than its input (a contract breach:
+            resizing to and from its own resolution is the method's job, see ``methods/base.py``).
     """
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=0)
     scores, maps, masks, labels, paths, seconds = [], [], [], [], [], 0.0
     for batch in tqdm(loader, desc="evaluate", unit="batch", disable=not progress):
         images = batch["image"].to(method.device)
-        size = images.shape[-1]
-        if input_size and input_size != size:
-            images = F.interpolate(images, size=(input_size, input_size), mode="bilinear", align_corners=False)
         _sync(method.device)
         start = time.perf_counter()
         with torch.inference_mode():
@@ -134,9 +132,9 @@ def predict_split(method: Method, dataset: ImageDataset, batch_size: int, input_
         _sync(method.device)
         seconds += time.perf_counter() - start
         batch_maps = pred.maps.detach().float()
-        if batch_maps.shape[-1] != size or batch_maps.shape[-2] != size:
-            batch_maps = F.interpolate(batch_maps[:, None], size=(size, size), mode="bilinear",
-                                       align_corners=False)[:, 0]
+        if batch_maps.shape != (len(images), *images.shape[-2:]):
+            raise DataError(f"method {type(method).__name__}: maps {tuple(batch_maps.shape)} do not match the "
+                            f"input images {tuple(images.shape)}")
         scores.append(pred.scores.detach().double().cpu().numpy().reshape(-1))
         maps.append(batch_maps.cpu().numpy())
         masks.append(batch["mask"][:, 0].numpy() > 0.5)
@@ -221,9 +219,7 @@ def evaluate_run(index_path: str | Path, model_dir: str | Path, config: Evaluate
     _check_identity(identity, index_path, model_dir)
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
-    input_size = getattr(method.config, "image_size", None)
-    outputs = predict_split(method, ImageDataset(test_rows, config.resolution), config.batch_size,
-                            input_size, progress)
+    outputs = predict_split(method, ImageDataset(test_rows, config.resolution), config.batch_size, progress)
     metrics = {
         "dataset": identity.get("dataset", index_path.parent.name),
         "category": identity.get("category", index_path.stem),
