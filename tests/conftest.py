@@ -57,3 +57,20 @@ def _row(path: Path, split: str, label: int, mask: Path | None = None) -> dict:
         "path": str(path), "split": split, "label": label,
         "defect_type": "defect" if label else "good", "mask_path": str(mask) if mask else "",
     }
+
+
+@pytest.fixture(scope="session")
+def banks(tmp_path_factory, metal_plate) -> dict[str, Path]:
+    """One tiny bank of every kind at 32 px: built-in textures and natural images, and an "sdas"
+    bank of real metal-plate crops (a stand-in for diffusion samples)."""
+    import cv2
+
+    from synthad.banks import build_builtin_natural, build_builtin_textures, write_image_bank
+
+    root = tmp_path_factory.mktemp("banks")
+    build_builtin_textures(root / "textures", size=32, seed=0, variants=1)
+    build_builtin_natural(root / "natural", size=32, seed=0, count=6)
+    photos = sorted((metal_plate / "train/good").glob("*.png"))[6:10]
+    crops = [(p.stem, cv2.resize(cv2.imread(str(p))[:, :, ::-1], (32, 32))) for p in photos]
+    write_image_bank(root / "sdas", crops, "sdas", "test_stand_in")
+    return {kind: root / kind for kind in ("textures", "natural", "sdas")}

@@ -210,9 +210,34 @@ class MasksConfig:
 
 @dataclass
 class SynthesisConfig:
-    """``synthesis:`` shared anomaly-source settings."""
+    """``synthesis:`` anomaly sources, offline banks and their contact sheets.
+
+    Attributes:
+        texture_source: ``builtin`` (offline stand-in) or ``dtd`` (downloaded, or ``data.datasets.dtd.path``).
+        natural_source: ``builtin`` (crops of scikit-image's photographs) or a folder of natural
+            photographs (an ImageNet subset, VOC's ``JPEGImages``) linked in as the bank.
+        sia_dir: RealNet's released SIA folder (``<dir>/<category>/*.jpg``); when set, SDAS banks
+            are imported from it instead of training a diffusion model per category.
+        sdas_preview: ``dataset/category`` entries that get an SDAS bank and sheets even when no
+            method of ``methods`` needs one (``[]`` for none).
+        sheet_samples: Synthetic samples per method on each synthesis contact sheet.
+        sdas: Overrides of the SDAS diffusion settings (:class:`synthad.synthesis.sdas_config.SdasConfig`,
+            whose defaults are RealNet's paper-scale values).
+    """
 
     texture_source: Literal["builtin", "dtd"] = "builtin"
+    natural_source: str = "builtin"
+    sia_dir: str | None = None
+    sdas_preview: list[str] = field(default_factory=list)
+    sheet_samples: int = 8
+    sdas: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self):
+        bad = [entry for entry in self.sdas_preview if entry.count("/") != 1]
+        if bad:
+            raise ValueError(f"sdas_preview entries must be 'dataset/category', got {bad}")
+        if self.sheet_samples < 1:
+            raise ValueError("sheet_samples must be >= 1")
 
 
 @dataclass

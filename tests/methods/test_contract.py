@@ -16,7 +16,6 @@ import torch
 from synthad.config import method_config
 from synthad.data.loader import ImageDataset
 from synthad.methods import FitContext, get_method, list_methods
-from synthad.synthesis.textures import write_builtin_textures
 
 SIZE = 32
 # Other tests register throw-away fakes under "_test_*" keys; the contract covers real methods.
@@ -29,18 +28,11 @@ TINY = {
 }
 
 
-@pytest.fixture(scope="module")
-def textures(tmp_path_factory):
-    out = tmp_path_factory.mktemp("textures") / "builtin"
-    write_builtin_textures(out, size=SIZE, seed=0)
-    return out
-
-
-def _fit(key, tiny_index, textures, tmp_path, seed=0):
+def _fit(key, tiny_index, banks, tmp_path, seed=0):
     config = method_config(key, TINY.get(key, {}))
     method = get_method(key)(config, "cpu")
     train = ImageDataset(tiny_index[tiny_index["split"] == "train"], SIZE)
-    context = FitContext(seed=seed, checkpoint_path=tmp_path / f"state{seed}.pt", textures=textures,
+    context = FitContext(seed=seed, checkpoint_path=tmp_path / f"state{seed}.pt", banks=banks,
                          progress=False)
     torch.manual_seed(seed)
     method.fit(train, context)
@@ -61,12 +53,12 @@ def test_config_defaults_build(key):
     cls = get_method(key)
     assert dataclasses.is_dataclass(cls.Config)
     assert method_config(key, {}) == cls.Config()
-    assert cls.needs <= {"foreground_masks", "textures"}
+    assert cls.needs_for(cls.Config()) <= {"foreground_masks", "textures", "natural", "sdas"}
 
 
 @pytest.mark.parametrize("key", METHODS)
-def test_fit_predict_contract(key, tiny_index, textures, tmp_path):
-    method = _fit(key, tiny_index, textures, tmp_path)
+def test_fit_predict_contract(key, tiny_index, banks, tmp_path):
+    method = _fit(key, tiny_index, banks, tmp_path)
     images = _test_batch(tiny_index)  # 40x40: not the training size, maps must follow the input
     pred = method.predict(images)
     assert pred.scores.shape == (len(images),)
@@ -75,8 +67,8 @@ def test_fit_predict_contract(key, tiny_index, textures, tmp_path):
 
 
 @pytest.mark.parametrize("key", METHODS)
-def test_state_dict_round_trip(key, tiny_index, textures, tmp_path):
-    method = _fit(key, tiny_index, textures, tmp_path)
+def test_state_dict_round_trip(key, tiny_index, banks, tmp_path):
+    method = _fit(key, tiny_index, banks, tmp_path)
     torch.save(method.state_dict(), tmp_path / "model.pt")
     fresh = get_method(key)(method.config, "cpu")
     fresh.load_state_dict(torch.load(tmp_path / "model.pt", weights_only=True))
@@ -85,8 +77,8 @@ def test_state_dict_round_trip(key, tiny_index, textures, tmp_path):
 
 
 @pytest.mark.parametrize("key", METHODS)
-def test_same_seed_same_model(key, tiny_index, textures, tmp_path):
+def test_same_seed_same_model(key, tiny_index, banks, tmp_path):
     images = _test_batch(tiny_index)
-    first = _fit(key, tiny_index, textures, tmp_path / "a").predict(images).scores
-    second = _fit(key, tiny_index, textures, tmp_path / "b").predict(images).scores
+    first = _fit(key, tiny_index, banks, tmp_path / "a").predict(images).scores
+    second = _fit(key, tiny_index, banks, tmp_path / "b").predict(images).scores
     torch.testing.assert_close(first, second)

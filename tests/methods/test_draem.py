@@ -5,12 +5,11 @@ import torch
 from torch.utils.data import Dataset
 
 from synthad.config import build
-from synthad.errors import ConfigError
+from synthad.errors import ConfigError, DataError
 from synthad.methods import FitContext, get_method
 from synthad.methods.draem import Config, Draem
 from synthad.methods.draem.method import score_kernel_size
 from synthad.methods.draem.model import DraemModel
-from synthad.synthesis import write_builtin_textures
 
 TINY = dict(image_size=32, rec_base_width=4, disc_base_width=4, batch_size=2, epochs=2)
 
@@ -27,13 +26,13 @@ class Images(Dataset):
 
 
 @pytest.fixture(scope="module")
-def textures(tmp_path_factory):
-    return write_builtin_textures(tmp_path_factory.mktemp("tex") / "t", size=32, variants=1)
+def textures(banks):
+    return {"textures": banks["textures"]}
 
 
 def _fit(textures, tmp_path=None, epochs=2, seed=0, rows=None, every=1):
     method = Draem(Config(**(TINY | {"epochs": epochs})))
-    ctx = FitContext(seed=seed, textures=textures, progress=False, checkpoint_every=every,
+    ctx = FitContext(seed=seed, banks=textures, progress=False, checkpoint_every=every,
                      checkpoint_path=tmp_path / "state.pt" if tmp_path else None,
                      log=(rows.append if rows is not None else lambda r: None))
     method.fit(Images(), ctx)
@@ -86,8 +85,18 @@ def test_score_kernel_scaling():
 
 
 def test_missing_textures_is_an_error():
-    with pytest.raises(ValueError, match="texture"):
+    with pytest.raises(DataError, match="no 'textures' anomaly bank"):
         Draem(Config(**TINY)).fit(Images(), FitContext(progress=False))
+
+
+def test_anomaly_source_selects_the_bank(banks):
+    assert Draem.needs_for(Config(anomaly_source="sdas")) == frozenset({"sdas"})
+    # The SDAS bank feeds DRAEM's synthesis through the same interface as textures.
+    method = Draem(Config(**TINY, anomaly_source="sdas"))
+    method.fit(Images(), FitContext(seed=0, banks={"sdas": banks["sdas"]}, progress=False))
+    with pytest.raises(DataError, match="'sdas'"):
+        Draem(Config(**TINY, anomaly_source="sdas")).fit(Images(), FitContext(banks={"textures": banks["textures"]},
+                                                                              progress=False))
 
 
 def test_resume_matches_uninterrupted_run(textures, tmp_path):
@@ -97,7 +106,7 @@ def test_resume_matches_uninterrupted_run(textures, tmp_path):
     resumed_rows = []
     # Crash inside epoch 2 (before its checkpoint): the state of epoch 1 is on disk.
     prefix = Draem(Config(**(TINY | {"epochs": 3})))
-    ctx = FitContext(seed=5, textures=textures, progress=False, checkpoint_path=tmp_path / "state.pt")
+    ctx = FitContext(seed=5, banks=textures, progress=False, checkpoint_path=tmp_path / "state.pt")
 
     class Stop(Exception):
         pass

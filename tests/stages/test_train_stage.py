@@ -10,7 +10,6 @@ import torch
 
 from synthad.cli import main
 from synthad.stages.train import _default_checkpoint
-from synthad.synthesis.textures import write_builtin_textures
 
 TINY_DRAEM = {"epochs": 2, "batch_size": 2, "image_size": 32, "rec_base_width": 4, "disc_base_width": 4}
 
@@ -26,14 +25,12 @@ def index_csv(tiny_index, tmp_path):
 def _train(index_csv, out, textures, params=TINY_DRAEM, extra=()):
     return main(["train", "--index", str(index_csv), "--method", "draem", "--seed", "3", "--out", str(out),
                  "--params-json", json.dumps(params), "--no-progress", *extra,
-                 *(["--textures", str(textures)] if textures else [])])
+                 *(["--bank", f"textures={textures}"] if textures else [])])
 
 
-def test_train_writes_the_run_folder(index_csv, tmp_path):
-    textures = tmp_path / "textures"
-    write_builtin_textures(textures, size=32, seed=0)
+def test_train_writes_the_run_folder(index_csv, banks, tmp_path):
     out = tmp_path / "models" / "seed3"
-    assert _train(index_csv, out, textures) == 0
+    assert _train(index_csv, out, banks["textures"]) == 0
     identity = json.loads((out / "config.json").read_text())
     assert identity["method"] == "draem" and identity["seed"] == 3 and identity["category"] == "plate"
     assert identity["config"]["epochs"] == 2

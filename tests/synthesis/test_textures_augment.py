@@ -1,20 +1,13 @@
-"""Texture sources, DRAEM augmenters and the DRAEM anomaly generator."""
-
-import json
+"""Built-in sources, DRAEM augmenters and the DRAEM anomaly generator."""
 
 import numpy as np
 import pytest
 
-from synthad.errors import DataError
+from synthad.banks import open_bank
 from synthad.synthesis import (
-    AUGMENTERS, DraemSynthesizer, TextureSource, augment_random, builtin_textures, draem_anomaly,
-    list_texture_files, rotate_original, write_builtin_textures,
+    AUGMENTERS, DraemSynthesizer, TrainingPool, augment_random, builtin_natural_images, builtin_textures,
+    draem_anomaly, rotate_original,
 )
-
-
-@pytest.fixture(scope="module")
-def texture_dir(tmp_path_factory):
-    return write_builtin_textures(tmp_path_factory.mktemp("tex") / "textures", size=64, seed=0, variants=1)
 
 
 def test_builtin_textures_offline_and_deterministic():
@@ -27,30 +20,15 @@ def test_builtin_textures_offline_and_deterministic():
     assert len({name for name, _ in a}) == len(a)
 
 
-def test_write_builtin_textures_manifest(texture_dir):
-    manifest = json.loads((texture_dir / "manifest.json").read_text())
-    files = list_texture_files(texture_dir)
-    assert manifest["count"] == len(files) == len(manifest["files"])
-    assert not any(p.name.startswith(".") for p in texture_dir.parent.iterdir())  # no temp dir left
-
-
-def test_texture_source_reads_dtd_layout(tmp_path, texture_dir):
-    import shutil
-
-    cls = tmp_path / "dtd" / "images" / "banded"
-    cls.mkdir(parents=True)
-    for p in list_texture_files(texture_dir)[:3]:
-        shutil.copy(p, cls / (p.stem + ".jpg"))
-    src = TextureSource(tmp_path / "dtd", size=48)
-    assert len(src) == 3
-    assert src.sample(np.random.default_rng(0)).shape == (48, 48, 3)
-
-
-def test_texture_source_errors(tmp_path):
-    with pytest.raises(DataError, match="does not exist"):
-        TextureSource(tmp_path / "missing", 32)
-    with pytest.raises(DataError, match="no texture images"):
-        TextureSource(tmp_path, 32)
+def test_builtin_natural_images_are_photo_crops():
+    a = builtin_natural_images(size=24, seed=3, count=20)
+    b = builtin_natural_images(size=24, seed=3, count=20)
+    assert len(a) == 20 and len({name for name, _ in a}) == 20
+    assert not any(name.startswith(("text", "logo", "checkerboard")) for name, _ in a)  # photos only
+    for (_, ia), (_, ib) in zip(a, b, strict=True):
+        assert ia.shape == (24, 24, 3) and ia.dtype == np.uint8
+        np.testing.assert_array_equal(ia, ib)
+    assert not np.array_equal(a[0][1], builtin_natural_images(size=24, seed=4, count=1)[0][1])
 
 
 @pytest.mark.parametrize("aug", AUGMENTERS, ids=lambda f: f.__name__)
@@ -92,22 +70,15 @@ def test_rotate_original_probability():
     assert rotate_original(img, np.random.default_rng(0), p=1.0, angle=(45, 45))[0, 0].sum() == 0
 
 
-def test_draem_synthesizer(texture_dir):
-    synth = DraemSynthesizer(TextureSource(texture_dir, 64), anomaly_prob=1.0)
-    normal, aug, mask, has = synth(np.full((64, 64, 3), 0.5, np.float32), np.random.default_rng(1))
-    assert normal.shape == aug.shape == (64, 64, 3) and mask.shape == (64, 64)
+def test_draem_synthesizer_on_a_bank(banks, metal_plate):
+    import cv2
 
-
-def test_textures_stage_builtin_and_dtd_link(tmp_path):
-    import argparse
-
-    from synthad.stages import textures as stage
-
-    parser = argparse.ArgumentParser()
-    stage.add_arguments(parser)
-    stage.run(parser.parse_args(["--out", str(tmp_path / "builtin"), "--size", "32", "--variants", "1"]))
-    n = len(list_texture_files(tmp_path / "builtin"))
-    stage.run(parser.parse_args(["--out", str(tmp_path / "linked"), "--dtd", str(tmp_path / "builtin")]))
-    assert len(TextureSource(tmp_path / "linked", 32)) == n
-    manifest = json.loads((tmp_path / "linked" / "manifest.json").read_text())
-    assert manifest["source"] == "folder" and manifest["count"] == n
+    photo = cv2.resize(cv2.imread(str(metal_plate / "train/good/000.png"))[:, :, ::-1], (32, 32))
+    pool = TrainingPool(photo[None])
+    synth = DraemSynthesizer(open_bank(banks["textures"], 32, "textures"), rotate_prob=0.0, anomaly_prob=1.0)
+    first = synth(pool, 0, np.random.default_rng(1))
+    again = synth(pool, 0, np.random.default_rng(1))
+    assert first.image.shape == (32, 32, 3) and first.mask.shape == (32, 32)
+    np.testing.assert_array_equal(first.image, again.image)
+    np.testing.assert_array_equal(first.normal, pool.image(0))
+    assert first.kind == ("texture" if first.has_anomaly else "normal")

@@ -6,8 +6,9 @@ methods through this interface:
 
 * ``Config``: a dataclass whose defaults are the paper's values; ``params.yaml``'s
   ``method_params.<key>`` section is validated against it.
-* ``needs``: which offline inputs ``fit`` reads besides the training images
-  (``"foreground_masks"``, ``"textures"``).
+* ``needs``: which offline inputs ``fit`` reads besides the training images:
+  ``"foreground_masks"`` and anomaly banks by kind (``"textures"``, ``"natural"``, ``"sdas"``).
+  When it depends on the configuration (DRAEM's ``anomaly_source``), ``needs_for(config)`` says so.
 * ``fit(train, context)``: trains on defect-free images only; resumes from
   ``context.checkpoint_path`` when it exists.
 * ``predict(images)``: image scores ``(B,)`` and anomaly maps ``(B, H, W)`` for images in
@@ -25,6 +26,9 @@ from typing import Any, ClassVar
 
 import torch
 from torch.utils.data import Dataset
+
+from synthad.banks import Bank, open_bank
+from synthad.errors import DataError
 
 
 @dataclass
@@ -49,8 +53,8 @@ class FitContext:
         device: Torch device to train on.
         checkpoint_path: Where to save the resumable training state; resumed from when present.
         checkpoint_every: Save the training state every this many epochs.
-        textures: Folder of anomaly-source texture images (DTD or the built-in set), for methods
-            that declare ``"textures"`` in ``needs``.
+        banks: Bank kind (``"textures"``, ``"natural"``, ``"sdas"``) -> bank folder, for the kinds
+            the method needs; open them with :meth:`bank`.
         log: Called once per epoch with a flat dict of numbers (epoch, losses, lr, seconds); the
             training stage writes these rows to ``train_log.csv``.
         progress: Show a progress bar.
@@ -60,9 +64,21 @@ class FitContext:
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
     checkpoint_path: Path | None = None
     checkpoint_every: int = 1
-    textures: Path | None = None
+    banks: dict[str, Path] = field(default_factory=dict)
     log: Callable[[dict[str, float]], None] = lambda row: None
     progress: bool = True
+
+
+    def bank(self, kind: str, size: int) -> Bank:
+        """Open the bank of ``kind`` at training resolution ``size`` (checksums verified).
+
+        Raises:
+            DataError: No bank of that kind was given, or it is missing or corrupt.
+        """
+        if kind not in self.banks:
+            raise DataError(f"no {kind!r} anomaly bank given to training (have: {sorted(self.banks) or 'none'});"
+                            f" pass --bank {kind}=<folder> to `synthad train`")
+        return open_bank(self.banks[kind], size, kind)
 
 
 class Method(abc.ABC):
@@ -77,6 +93,11 @@ class Method(abc.ABC):
     Config: ClassVar[type]
     needs: ClassVar[frozenset[str]] = frozenset()
 
+    @classmethod
+    def needs_for(cls, config: Any) -> frozenset[str]:
+        """The offline inputs ``fit`` reads with this configuration (default: ``needs``)."""
+        return cls.needs
+
     def __init__(self, config: Any, device: torch.device | str = "cpu"):
         self.config = config
         self.device = torch.device(device)
@@ -88,7 +109,7 @@ class Method(abc.ABC):
         Args:
             train: Items are dicts with ``image`` ``(3, H, W)`` float in ``[0, 1]`` and, when the
                 method needs them, ``foreground`` ``(1, H, W)`` float in ``{0, 1}``.
-            context: Seed, device, checkpointing, texture source and logging.
+            context: Seed, device, checkpointing, anomaly banks and logging.
         """
 
     @abc.abstractmethod

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import torch
 
+from synthad.banks import parse_bank_flags
 from synthad.config import TrainConfig, method_config, parse_slice
 from synthad.data.index import read_index
 from synthad.data.loader import ImageDataset
@@ -43,7 +44,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--params-json", default="{}", help="the method's method_params section (JSON)")
     parser.add_argument("--train-json", default="{}", help="the train: section (JSON)")
     parser.add_argument("--masks", type=Path, help="foreground mask folder (methods that need it)")
-    parser.add_argument("--textures", type=Path, help="texture source folder (methods that need it)")
+    parser.add_argument("--bank", action="append", default=[], metavar="KIND=FOLDER",
+                        help="anomaly bank the method needs, e.g. textures=data/banks/textures/builtin"
+                             " (repeat for several kinds)")
     parser.add_argument("--checkpoint", type=Path, help="resumable state file (default: derived)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -57,13 +60,14 @@ def run(args: argparse.Namespace) -> None:
         raise ConfigError(f"--params-json: not valid JSON: {exc}") from exc
     config = method_config(args.method, section, f"method_params.{args.method}")
     train_cfg = parse_slice(args.train_json, TrainConfig, "train")
-    _check_needs(method_cls, args)
+    banks = parse_bank_flags(args.bank)
+    _check_needs(method_cls.key, method_cls.needs_for(config), args.masks, banks)
 
     torch.set_num_threads(train_cfg.num_threads)
     seed_everything(args.seed)
     device = select_device(train_cfg.device)
     index = read_index(args.index)
-    masks_dir = args.masks if "foreground_masks" in method_cls.needs else None
+    masks_dir = args.masks if "foreground_masks" in method_cls.needs_for(config) else None
     train_set = ImageDataset(index[index["split"] == "train"], _image_size(config), masks_dir)
 
     identity = _identity(args, config)
@@ -72,7 +76,7 @@ def run(args: argparse.Namespace) -> None:
     log_rows: list[dict] = []
     context = FitContext(
         seed=args.seed, device=device, checkpoint_path=checkpoint,
-        checkpoint_every=train_cfg.checkpoint_every, textures=args.textures,
+        checkpoint_every=train_cfg.checkpoint_every, banks=banks,
         log=log_rows.append, progress=not args.no_progress,
     )
     start = time.perf_counter()
@@ -85,14 +89,12 @@ def run(args: argparse.Namespace) -> None:
     checkpoint.unlink(missing_ok=True)
 
 
-def _check_needs(method_cls, args: argparse.Namespace) -> None:
+def _check_needs(key: str, needs: frozenset[str], masks: Path | None, banks: dict[str, Path]) -> None:
     """Fail before training when an offline input the method declares is not given."""
-    given = {"foreground_masks": args.masks, "textures": args.textures}
-    for need in sorted(method_cls.needs):
-        path = given.get(need)
-        flag = "--masks" if need == "foreground_masks" else "--textures"
+    for need in sorted(needs):
+        path, flag = (masks, "--masks") if need == "foreground_masks" else (banks.get(need), f"--bank {need}=")
         if path is None or not Path(path).is_dir():
-            raise ConfigError(f"method {method_cls.key!r} needs {need}: pass an existing folder with {flag}"
+            raise ConfigError(f"method {key!r} needs {need}: pass an existing folder with {flag}"
                               f" (got {path})")
 
 

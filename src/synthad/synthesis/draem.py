@@ -10,13 +10,14 @@ is empty.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import ClassVar
 
 import numpy as np
 
 from synthad.synthesis.augment import augment_random
 from synthad.synthesis.blend import blend
 from synthad.synthesis.perlin import perlin_mask, rotate
-from synthad.synthesis.textures import TextureSource
+from synthad.synthesis.sample import ImageSource, SyntheticSample, TrainingPool, finish
 
 
 def rotate_original(image: np.ndarray, rng: np.random.Generator, p: float = 0.3,
@@ -75,24 +76,24 @@ def draem_anomaly(
 
 
 class DraemSynthesizer:
-    """DRAEM's training-sample generator over a texture folder.
+    """DRAEM's training-sample generator (the :mod:`synthad.synthesis.sample` synthesizer protocol).
 
     Args:
-        textures: Texture source (sizes must match the images passed in).
+        textures: Anomaly-source images (a texture bank: DTD or the built-in set), at the pool's size.
         rotate_prob: Probability of rotating the normal image first (DRAEM: 0.3).
         **kwargs: Forwarded to :func:`draem_anomaly`.
     """
 
-    def __init__(self, textures: TextureSource, rotate_prob: float = 0.3, **kwargs):
+    needs: ClassVar[frozenset[str]] = frozenset({"textures"})
+
+    def __init__(self, textures: ImageSource, rotate_prob: float = 0.3, **kwargs):
         self.textures, self.rotate_prob, self.kwargs = textures, rotate_prob, kwargs
 
-    def __call__(self, image: np.ndarray, rng: np.random.Generator) -> tuple:
-        """One training sample from a normal image, float ``(H, W, 3)`` in ``[0, 1]``.
+    def __call__(self, pool: TrainingPool, index: int, rng: np.random.Generator) -> SyntheticSample:
+        """One training sample from training image ``index``.
 
-        Returns:
-            ``(normal (H, W, 3), augmented (H, W, 3), mask (H, W), has_anomaly)``; ``normal`` is the
-            (possibly rotated) image the reconstruction is trained towards.
+        ``normal`` of the result is the (possibly rotated) image the reconstruction is trained towards.
         """
-        normal = rotate_original(image, rng, self.rotate_prob)
-        augmented, mask, has = draem_anomaly(normal, lambda: self.textures.sample(rng), rng, **self.kwargs)
-        return normal, augmented, mask, has
+        normal = rotate_original(pool.image(index), rng, self.rotate_prob)
+        augmented, mask, _ = draem_anomaly(normal, lambda: self.textures.sample(rng), rng, **self.kwargs)
+        return finish(normal, augmented, mask, "texture")

@@ -1,33 +1,30 @@
-"""Anomaly-source textures: the Describable Textures Dataset (DTD) when present, else a built-in set.
+"""Built-in offline anomaly sources: textures (for DTD) and natural photographs (for ImageNet / VOC).
 
 DRAEM (METHOD_NOTES B.1) pastes random DTD images (``dtd/images/<class>/*.jpg``, 5640 images). DTD
 is a download, so the default offline run uses a built-in set instead: the real photographs that
 scikit-image ships inside its wheel (no ``pooch`` download) plus procedural textures (fractal noise,
 stripes, checkerboards, Voronoi cells, marble, wood rings, dots, colour fields). ``synthad textures``
-writes that set as PNGs; any folder of images (DTD included) can replace it.
+writes that set as a bank (:mod:`synthad.banks`); DTD, linked in as a bank, replaces it.
+NDP-Net and Lv et al. paste natural images (ImageNet, VOC); :func:`builtin_natural_images` gives
+random crops of scikit-image's real photographs instead (``synthad natural``).
 """
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Callable
-from pathlib import Path
 
 import cv2
 import numpy as np
 
-from synthad.errors import DataError
 from synthad.synthesis.perlin import perlin_noise
-from synthad.utils.io import atomic_dir
-
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
 # skimage.data images that are part of the wheel (verified offline with scikit-image 0.26).
 SKIMAGE_NAMES = (
     "astronaut", "brick", "camera", "cat", "checkerboard", "clock", "coffee", "coins", "colorwheel",
     "grass", "gravel", "hubble_deep_field", "immunohistochemistry", "logo", "moon", "page", "retina",
     "rocket", "text", "cell",
 )
+# The subset that are photographs of real scenes (no graphics, text or test patterns).
+SKIMAGE_PHOTOS = tuple(n for n in SKIMAGE_NAMES if n not in ("checkerboard", "colorwheel", "logo", "page", "text"))
 
 
 def _square(image: np.ndarray, size: int) -> np.ndarray:
@@ -155,71 +152,37 @@ def builtin_textures(size: int = 256, seed: int = 0, variants: int = 4) -> list[
     return out
 
 
-def write_builtin_textures(out_dir: str | Path, size: int = 256, seed: int = 0, variants: int = 4) -> Path:
-    """Write :func:`builtin_textures` as PNGs plus ``manifest.json`` into ``out_dir``, atomically.
-
-    Returns:
-        ``out_dir`` as a Path.
-    """
-    out_dir = Path(out_dir)
-    textures = builtin_textures(size, seed, variants)
-    with atomic_dir(out_dir) as tmp:
-        for name, image in textures:
-            cv2.imwrite(str(tmp / f"{name}.png"), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
-        manifest = {
-            "source": "builtin", "size": size, "seed": seed, "variants": variants, "count": len(textures),
-            "skimage": list(SKIMAGE_NAMES), "procedural": list(PROCEDURAL),
-            "files": [f"{name}.png" for name, _ in textures],
-        }
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    return out_dir
+def _random_crop(photo: np.ndarray, size: int, rng: np.random.Generator, min_scale: float) -> np.ndarray:
+    """A random square crop (side ``U(min_scale, 1)`` of the short side), maybe mirrored, at ``size``."""
+    h, w = photo.shape[:2]
+    side = max(8, int(min(h, w) * rng.uniform(min_scale, 1.0)))
+    y, x = int(rng.integers(0, h - side + 1)), int(rng.integers(0, w - side + 1))
+    crop = photo[y:y + side, x:x + side]
+    if rng.random() < 0.5:
+        crop = crop[:, ::-1]
+    return _square(np.ascontiguousarray(crop), size)
 
 
-def list_texture_files(folder: str | Path) -> list[Path]:
-    """All images under ``folder`` (recursively, sorted); DTD's ``images/<class>/*.jpg`` included.
+def builtin_natural_images(size: int = 256, seed: int = 0, count: int = 200,
+                           min_scale: float = 0.3) -> list[tuple[str, np.ndarray]]:
+    """Offline stand-in for ImageNet (NDP-Net) / VOC (Lv et al.): random crops of real photographs.
 
-    Raises:
-        DataError: The folder does not exist or holds no image.
-    """
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise DataError(f"{folder}: texture folder does not exist")
-    # os.walk follows symlinked folders (``synthad textures --dtd`` links DTD in); rglob would not.
-    files = sorted(Path(root) / name for root, _, names in os.walk(folder, followlinks=True)
-                   for name in names if Path(name).suffix.lower() in IMAGE_SUFFIXES and not name.startswith("."))
-    if not files:
-        raise DataError(f"{folder}: no texture images ({', '.join(IMAGE_SUFFIXES)}) found")
-    return files
-
-
-class TextureSource:
-    """Random access to a folder of texture images, resized to ``size`` (RGB uint8).
+    The 15 photographs of real scenes that scikit-image ships (astronaut, cat, coffee, coins, moon,
+    rocket, retina, ...) are cropped at random positions and scales and mirrored at random; far
+    less varied than ImageNet, which a user can link in instead (``synthesis.natural_source``).
 
     Args:
-        folder: Folder of images (see :func:`list_texture_files`).
-        size: Side of the square textures returned.
-        cache: How many decoded textures to keep in memory (DTD has 5640; the built-in set ~52).
+        size: Side of each square image.
+        seed: Seed of the crops.
+        count: Number of images.
+        min_scale: Smallest crop side as a fraction of the photo's short side.
+
+    Returns:
+        ``(name, RGB uint8 (size, size, 3))`` pairs, photos used in turn.
     """
+    import skimage.data
 
-    def __init__(self, folder: str | Path, size: int, cache: int = 1024):
-        self.files = list_texture_files(folder)
-        self.size, self.cache_limit = size, cache
-        self._cache: dict[int, np.ndarray] = {}
-
-    def __len__(self) -> int:
-        return len(self.files)
-
-    def load(self, i: int) -> np.ndarray:
-        """Texture ``i`` as RGB uint8 ``(size, size, 3)``; DRAEM resizes (no crop) to 256."""
-        if i in self._cache:
-            return self._cache[i]
-        from synthad.data.loader import read_image
-
-        image = cv2.resize(read_image(self.files[i]), (self.size, self.size), interpolation=cv2.INTER_LINEAR)
-        if len(self._cache) < self.cache_limit:
-            self._cache[i] = image
-        return image
-
-    def sample(self, rng: np.random.Generator) -> np.ndarray:
-        """A uniformly random texture."""
-        return self.load(int(rng.integers(len(self.files))))
+    photos = [(name, _square(getattr(skimage.data, name)(), 512)) for name in SKIMAGE_PHOTOS]
+    rng = np.random.default_rng(seed)
+    return [(f"{photos[k % len(photos)][0]}_{k:04d}", _random_crop(photos[k % len(photos)][1], size, rng,
+                                                                  min_scale)) for k in range(count)]

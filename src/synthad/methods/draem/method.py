@@ -11,7 +11,7 @@ import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -25,7 +25,7 @@ from synthad.methods.draem.loss import DraemLoss
 from synthad.methods.draem.model import DraemModel
 from synthad.methods.registry import register
 from synthad.nn import init_weights
-from synthad.synthesis import DraemSynthesizer, TextureSource
+from synthad.synthesis import DraemSynthesizer, TrainingPool
 
 
 @dataclass
@@ -46,6 +46,9 @@ class Config:
         beta_min: Lower bound of beta; the texture opacity is ``1 - beta`` (0.0).
         beta_max: Upper bound of beta (0.8).
         n_augmenters: Texture augmenters applied per anomaly, of DRAEM's 10 (3).
+        anomaly_source: Bank kind the pasted sources come from: ``"textures"`` (DTD or the built-in
+            set; the paper), ``"natural"`` or ``"sdas"`` (RealNet's SDAS samples or SIA images,
+            for the "DRAEM + SDAS" comparison).
         perlin_min_scale: Minimum exponent of the Perlin lattice (0).
         perlin_max_scale: Exclusive maximum exponent of the Perlin lattice (6).
         perlin_threshold: Perlin binarisation threshold (0.5).
@@ -68,6 +71,7 @@ class Config:
     beta_min: float = 0.0
     beta_max: float = 0.8
     n_augmenters: int = 3
+    anomaly_source: Literal["textures", "natural", "sdas"] = "textures"
     perlin_min_scale: int = 0
     perlin_max_scale: int = 6
     perlin_threshold: float = 0.5
@@ -93,6 +97,11 @@ class Draem(Method):
     Config = Config
     needs = frozenset({"textures"})
 
+    @classmethod
+    def needs_for(cls, config: Config) -> frozenset[str]:
+        """The bank of ``config.anomaly_source`` (textures in the paper)."""
+        return frozenset({config.anomaly_source})
+
     def __init__(self, config: Config, device: torch.device | str = "cpu"):
         super().__init__(config, device)
         self.model = DraemModel(config.rec_base_width, config.disc_base_width).to(self.device)
@@ -101,16 +110,15 @@ class Draem(Method):
     def fit(self, train: Dataset, context: FitContext) -> None:
         """Train (see the module docstring); resumes from ``context.checkpoint_path`` when present."""
         cfg, device = self.config, context.device
-        if context.textures is None:
-            raise ValueError("DRAEM needs a texture folder (FitContext.textures)")
+        source = context.bank(cfg.anomaly_source, cfg.image_size)
         torch.manual_seed(context.seed)
         rng = np.random.default_rng(context.seed)
         self.device = device
         self.model = DraemModel(cfg.rec_base_width, cfg.disc_base_width).to(device)
         self.model.apply(init_weights)
-        images = _load_images(train, cfg.image_size)
+        pool = TrainingPool(_load_images(train, cfg.image_size))
         synth = DraemSynthesizer(
-            TextureSource(context.textures, cfg.image_size), cfg.rotate_prob, anomaly_prob=cfg.anomaly_prob,
+            source, cfg.rotate_prob, anomaly_prob=cfg.anomaly_prob,
             beta=(cfg.beta_min, cfg.beta_max), n_augmenters=cfg.n_augmenters,
             perlin_scales=(cfg.perlin_min_scale, cfg.perlin_max_scale), threshold=cfg.perlin_threshold,
         )
@@ -122,13 +130,13 @@ class Draem(Method):
         milestones = [round(m * cfg.epochs) for m in cfg.lr_milestones]
         scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones, gamma=cfg.lr_gamma)
         objects = {"model": self.model, "optimizer": optimizer, "scheduler": scheduler}
-        identity = {"config": dataclasses.asdict(cfg), "seed": int(context.seed), "n_train": len(images)}
+        identity = {"config": dataclasses.asdict(cfg), "seed": int(context.seed), "n_train": len(pool)}
         start = load_training_state(context.checkpoint_path, objects, rng, identity)
         criterion = DraemLoss()
         bar = tqdm(range(start, cfg.epochs), desc="draem", initial=start, total=cfg.epochs,
                    disable=not context.progress, leave=False)
         for epoch in bar:
-            row = self._train_epoch(images, synth, rng, optimizer, criterion, device)
+            row = self._train_epoch(pool, synth, rng, optimizer, criterion, device)
             row |= {"epoch": epoch + 1, "lr": optimizer.param_groups[0]["lr"]}
             scheduler.step()
             context.log(row)
@@ -138,14 +146,14 @@ class Draem(Method):
                 save_training_state(context.checkpoint_path, done, objects, rng, identity)
         self.model.eval()
 
-    def _train_epoch(self, images: np.ndarray, synth: DraemSynthesizer, rng: np.random.Generator,
+    def _train_epoch(self, pool: TrainingPool, synth: DraemSynthesizer, rng: np.random.Generator,
                      optimizer: torch.optim.Optimizer, criterion: DraemLoss, device: torch.device) -> dict:
         """One DRAEM epoch: ``ceil(N / batch)`` batches of randomly drawn images (official loader)."""
         self.model.train()
         start, sums = time.perf_counter(), {"loss": 0.0, "l2": 0.0, "ssim": 0.0, "focal": 0.0}
-        steps = math.ceil(len(images) / self.config.batch_size)
+        steps = math.ceil(len(pool) / self.config.batch_size)
         for _ in range(steps):
-            normal, augmented, mask = (t.to(device) for t in _make_batch(images, synth, rng, self.config.batch_size))
+            normal, augmented, mask = (t.to(device) for t in _make_batch(pool, synth, rng, self.config.batch_size))
             rec, logits = self.model(augmented)
             loss, terms = criterion(rec, normal, logits, mask)
             optimizer.zero_grad(set_to_none=True)
@@ -213,21 +221,17 @@ def _load_images(train: Dataset, size: int) -> np.ndarray:
     return np.stack(out)
 
 
-def _make_batch(images: np.ndarray, synth: DraemSynthesizer, rng: np.random.Generator,
+def _make_batch(pool: TrainingPool, synth: DraemSynthesizer, rng: np.random.Generator,
                 batch_size: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Random images (with replacement, as DRAEM's loader) -> (normal, augmented, mask) tensors.
 
     Returns:
         ``normal (B, 3, S, S)``, ``augmented (B, 3, S, S)``, ``mask (B, 1, S, S)``.
     """
-    normals, augs, masks = [], [], []
-    for i in rng.integers(0, len(images), batch_size):
-        normal, augmented, mask, _ = synth(images[i].astype(np.float32) / 255.0, rng)
-        normals.append(normal)
-        augs.append(augmented)
-        masks.append(mask[..., None])
+    samples = [synth(pool, int(i), rng) for i in rng.integers(0, len(pool), batch_size)]
 
     def stack(arrays: list[np.ndarray]) -> torch.Tensor:
         return torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).contiguous().float()
 
-    return stack(normals), stack(augs), stack(masks)
+    return (stack([s.normal for s in samples]), stack([s.image for s in samples]),
+            stack([s.mask[..., None] for s in samples]))

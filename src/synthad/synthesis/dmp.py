@@ -1,0 +1,90 @@
+"""DMP's foreground-constrained same-data anomalies (Peng et al. 2024, Sensors, Sec. 3.1).
+
+The anomaly source ``A`` is *another defect-free training image* of the same category (the paper's
+stage 1); the mask is ``M2 = A_M * P_M * I_M`` (Eq. 1: source foreground, binarised Perlin mask,
+target foreground), and the anomaly image is Eq. 2::
+
+    I_a = beta * (A * M2) + (1 - beta) * (I * M2) + I * (1 - M2),   beta ~ U[0, 0.8)
+
+Note that ``beta`` weighs the *source* here, unlike DRAEM where the source's opacity is
+``1 - beta``. The Perlin recipe is DRAEM's (the paper builds on DRAEM; METHOD_NOTES B.1).
+Test images are never sources: the pool holds training images only.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+
+from synthad.synthesis.blend import blend
+from synthad.synthesis.common import foreground_perlin_mask, rotate_with_foreground
+from synthad.synthesis.sample import SyntheticSample, TrainingPool, finish, normal_sample
+
+
+def dmp_mask(
+    image_fg: np.ndarray, source_fg: np.ndarray, rng: np.random.Generator,
+    perlin_scales: tuple[int, int] = (0, 6), threshold: float = 0.5,
+) -> np.ndarray:
+    """DMP Eq. 1: ``M2 = A_M * P_M * I_M`` (Peng et al. 2024, Sec. 3.1, stage 2).
+
+    Args:
+        image_fg: Target foreground ``I_M`` ``(H, W)`` in ``{0, 1}``.
+        source_fg: Source foreground ``A_M`` ``(H, W)`` in ``{0, 1}``.
+        rng: Random generator.
+        perlin_scales: Perlin lattice exponents ``(min, max)``, max exclusive (DRAEM: 0, 6).
+        threshold: Perlin binarisation threshold giving ``P_M`` (DRAEM: 0.5).
+
+    Returns:
+        ``M2``, float32 ``(H, W)`` in ``{0, 1}``; may be empty.
+    """
+    return foreground_perlin_mask(image_fg.shape, rng, source_fg, image_fg,
+                                  perlin_scales=perlin_scales, threshold=threshold)
+
+
+def dmp_blend(image: np.ndarray, source: np.ndarray, mask: np.ndarray, beta: float) -> np.ndarray:
+    """DMP Eq. 2: ``I_a = beta A M2 + (1 - beta) I M2 + I (1 - M2)`` (Peng et al. 2024, Sec. 3.1).
+
+    Args:
+        image: Target ``I`` float32 ``(H, W, 3)`` in ``[0, 1]``.
+        source: Source ``A`` float32 ``(H, W, 3)`` in ``[0, 1]``.
+        mask: ``M2`` ``(H, W)``.
+        beta: Weight of the *source* in the mask (paper: ``U[0, 0.8)``).
+
+    Returns:
+        ``I_a`` float32 ``(H, W, 3)``.
+    """
+    return blend(image, source, mask, opacity=beta).astype(np.float32)
+
+
+class DmpSynthesizer:
+    """DMP's training-sample generator (Peng et al. 2024, Sec. 3.1; synthesizer protocol of ``sample.py``).
+
+    Args:
+        anomaly_prob: Probability of an anomaly. The paper is silent; DMP is built on DRAEM, so
+            DRAEM's 0.5 (METHOD_NOTES B.1).
+        beta: Range of ``beta``, the source's weight (Eq. 2: ``[0, 0.8)``).
+        perlin_scales: Perlin lattice exponents (DRAEM: ``2**randint(0, 6)``).
+        threshold: Perlin threshold (DRAEM: 0.5).
+        rotate_prob: Probability of rotating the target (with its foreground) by ``U(-90, 90)``
+            degrees first. The paper "used data augmentation via image rotation" (Sec. 4.1) without
+            details; DRAEM's p = 0.3 (METHOD_NOTES B.1). The source is not rotated.
+    """
+
+    needs: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, *, anomaly_prob: float = 0.5, beta: tuple[float, float] = (0.0, 0.8),
+                 perlin_scales: tuple[int, int] = (0, 6), threshold: float = 0.5, rotate_prob: float = 0.3):
+        self.anomaly_prob, self.beta = anomaly_prob, beta
+        self.perlin_scales, self.threshold, self.rotate_prob = perlin_scales, threshold, rotate_prob
+
+    def __call__(self, pool: TrainingPool, index: int, rng: np.random.Generator) -> SyntheticSample:
+        """One sample from training image ``index``; the source is ``pool.other(index, rng)``."""
+        normal, image_fg = rotate_with_foreground(pool.image(index), pool.foreground(index), rng,
+                                                  self.rotate_prob)
+        if rng.random() >= self.anomaly_prob:
+            return normal_sample(normal)
+        other = pool.other(index, rng)
+        mask = dmp_mask(image_fg, pool.foreground(other), rng, self.perlin_scales, self.threshold)
+        beta = float(rng.uniform(*self.beta))
+        return finish(normal, dmp_blend(normal, pool.image(other), mask, beta), mask, "same_data")
