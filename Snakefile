@@ -28,6 +28,9 @@ rule all:
         "results/tables",
         "results/figures/maps",
         mask_sheets(),
+        bank_sheets(),
+        strength_sheets(),
+        synthesis_sheets(),
 
 
 # One target per DVC phase stage (dvc.yaml calls them with --allowed-rules).
@@ -46,6 +49,9 @@ rule masks_all:
 rule banks_all:
     input:
         bank_dirs(),
+        bank_sheets(),
+        strength_sheets(),
+        synthesis_sheets(),
 
 
 rule train_all:

@@ -87,3 +87,17 @@ def test_pure_functions_match_eq_1_and_2():
     out = dmp_blend(image, source, mask, 0.3)
     expected = 0.3 * source * mask[..., None] + 0.7 * image * mask[..., None] + image * (1 - mask[..., None])
     np.testing.assert_allclose(out, expected, atol=1e-6)
+
+
+def test_data_set_wide_sources_come_from_the_source_pool():
+    target = colour_pool([(200, 200, 200)])
+    others = colour_pool([(0, 0, 255), (0, 255, 0)])
+    synth = DmpSynthesizer(anomaly_prob=1.0, rotate_prob=0.0, beta=(0.5, 0.5), source_pool=others)
+    seen = set()
+    for seed in range(30):
+        s = synth(target, 0, np.random.default_rng(seed))
+        if s.has_anomaly:
+            pixel = s.image[s.mask > 0][0]
+            np.testing.assert_allclose(pixel[0], 0.5 * 200 / 255, atol=1e-6)  # red only from the target
+            seen.add(int(pixel[2] > pixel[1]))
+    assert seen == {0, 1}  # both source images were used

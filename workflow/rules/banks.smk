@@ -1,6 +1,14 @@
-# Phase "banks": offline anomaly sources. The anomaly-source texture folder is either the
-# built-in set (scikit-image's real textures + procedural ones, offline) or DTD, linked in from
-# data/raw/dtd (downloaded, or the user's copy given as data.datasets.dtd.path).
+# Phase "banks": offline anomaly sources (src/synthad/banks) and the contact sheets that show them.
+# - textures: built-in (scikit-image + procedural, offline) or DTD linked in from data/raw/dtd;
+# - natural photographs (NDP-Net's ImageNet, Lv et al.'s VOC): built-in crops or the user's folder;
+# - SDAS (RealNet): a DDPM trained per category (data/diffusion/...), then sampled with the anomaly
+#   strength s (and a sheet comparing s = 0, 0.1, 0.2); or RealNet's released SIA images imported
+#   when synthesis.sia_dir is set (then no diffusion model is trained).
+# Every bank has a manifest with checksums; training opens banks through one reader.
+
+
+def sdas_json():
+    return as_json(config.get("synthesis", {}).get("sdas"))
 
 
 rule textures_builtin:
@@ -21,3 +29,145 @@ rule textures_dtd:
         "logs/banks/textures_dtd.log",
     shell:
         "synthad textures --dtd {input.raw}/source.json --out {output} > {log} 2>&1"
+
+
+rule natural_builtin:
+    output:
+        directory("data/banks/natural/builtin"),
+    log:
+        "logs/banks/natural_builtin.log",
+    shell:
+        "synthad natural --out {output} > {log} 2>&1"
+
+
+rule natural_folder:
+    output:
+        directory("data/banks/natural/folder"),
+    log:
+        "logs/banks/natural_folder.log",
+    params:
+        folder=lambda wc: PARAMS.synthesis.natural_source,
+    shell:
+        "synthad natural --folder {params.folder:q} --out {output} > {log} 2>&1"
+
+
+rule sdas_train:
+    input:
+        index="data/index/{dataset}/{category}.csv",
+    output:
+        directory("data/diffusion/{dataset}/{category}"),
+    log:
+        "logs/banks/sdas_train_{dataset}_{category}.log",
+    threads: 2
+    resources:
+        gpu=1,
+    params:
+        sdas=lambda wc: sdas_json(),
+    shell:
+        "synthad sdas-train --index {input.index} --params-json {params.sdas:q} --out {output}"
+        " --threads {threads} --no-progress > {log} 2>&1"
+
+
+def sdas_bank_inputs(wc):
+    """Sampling needs the category's diffusion model; importing released SIA images needs nothing."""
+    return {} if PARAMS.synthesis.sia_dir else {"model": f"data/diffusion/{wc.dataset}/{wc.category}"}
+
+
+def sdas_bank_command(wc, input, output):
+    if PARAMS.synthesis.sia_dir:
+        return f"sia-import --sia {shlex.quote(PARAMS.synthesis.sia_dir)} --category {wc.category} --out {output}"
+    return f"sdas-sample --model {input.model} --params-json {shlex.quote(sdas_json())} --out {output} --no-progress"
+
+
+rule sdas_bank:
+    input:
+        unpack(sdas_bank_inputs),
+    output:
+        directory("data/banks/sdas/{dataset}/{category}"),
+    log:
+        "logs/banks/sdas_bank_{dataset}_{category}.log",
+    threads: 2
+    resources:
+        gpu=1,
+    params:
+        command=sdas_bank_command,
+        sdas=lambda wc: sdas_json(),  # re-sample when the SDAS settings change
+    shell:
+        "synthad {params.command} --threads {threads} > {log} 2>&1"
+
+
+rule sdas_strength_sheet:
+    input:
+        model="data/diffusion/{dataset}/{category}",
+        index="data/index/{dataset}/{category}.csv",
+    output:
+        "results/figures/synthesis/sdas/{dataset}/{category}_strength.png",
+    log:
+        "logs/banks/sdas_strength_{dataset}_{category}.log",
+    threads: 2
+    params:
+        sdas=lambda wc: sdas_json(),
+    shell:
+        "synthad sdas-sheet --model {input.model} --index {input.index} --params-json {params.sdas:q}"
+        " --out {output} --threads {threads} > {log} 2>&1"
+
+
+rule bank_sheet:
+    input:
+        lambda wc: bank_sheet_input(wc.name),
+    output:
+        "results/figures/synthesis/banks/{name}.png",
+    log:
+        "logs/banks/sheet_{name}.log",
+    params:
+        samples=lambda wc: 2 * PARAMS.synthesis.sheet_samples,
+    shell:
+        "synthad bank-sheet --bank {input} --samples {params.samples} --out {output} > {log} 2>&1"
+
+
+def bank_sheet_input(name):
+    """Sheet name -> bank folder: textures_<x>, natural_<x>, sdas_<dataset>_<category>."""
+    kind, _, rest = name.partition("_")
+    if kind == "sdas":
+        return next(sdas_dir(d, c) for d, c in sdas_grid() if f"{d}_{c}" == rest)
+    return f"data/banks/{kind}/{rest}"
+
+
+def synthesis_sheet_inputs(wc):
+    inputs = {
+        "index": f"data/index/{wc.dataset}/{wc.category}.csv",
+        "masks": f"data/masks/{wc.dataset}/{wc.category}",
+        "textures": texture_dir(),
+        "natural": natural_dir(),
+    }
+    if (wc.dataset, wc.category) in sdas_grid():
+        inputs["sdas"] = sdas_dir(wc.dataset, wc.category)
+    # DMP draws its sources from every category of the data set (Peng et al., Sec. 3.1).
+    others = [c for c in categories(wc.dataset) if c != wc.category]
+    inputs["source_indexes"] = [f"data/index/{wc.dataset}/{c}.csv" for c in others]
+    inputs["source_masks"] = [f"data/masks/{wc.dataset}/{c}" for c in others]
+    return inputs
+
+
+def synthesis_bank_flags(wc, input):
+    kinds = [k for k in ("textures", "natural", "sdas") if k in input.keys()]
+    flags = [f"--bank {k}={input[k]}" for k in kinds]
+    flags += [f"--source-index {i}" for i in input.source_indexes]
+    flags += [f"--source-masks {m}" for m in input.source_masks]
+    return " ".join(flags)
+
+
+rule synthesis_sheets:
+    input:
+        unpack(synthesis_sheet_inputs),
+    output:
+        directory("results/figures/synthesis/methods/{dataset}/{category}"),
+    log:
+        "logs/banks/synthesis_sheets_{dataset}_{category}.log",
+    params:
+        banks=synthesis_bank_flags,
+        methods=lambda wc: ",".join(sheet_synthesizers(wc.dataset, wc.category)),
+        samples=lambda wc: PARAMS.synthesis.sheet_samples,
+    shell:
+        "synthad synthesis-sheet --index {input.index} --masks {input.masks} {params.banks}"
+        " --methods {params.methods} --samples {params.samples} --out {output} > {log} 2>&1"

@@ -7,7 +7,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from synthad.config import DatasetEntry, parse_params
+from synthad.config import DatasetEntry, build, parse_params
 from synthad.data.registry import get_dataset, resolve_categories
 from synthad.methods import get_method
 
@@ -97,10 +97,74 @@ def run_metrics():
 
 
 def texture_dir():
-    """The anomaly-source texture folder of ``synthesis.texture_source`` (builtin or dtd)."""
+    """The texture bank of ``synthesis.texture_source`` (builtin or dtd)."""
     return f"data/banks/textures/{PARAMS.synthesis.texture_source}"
 
 
+def natural_dir():
+    """The natural-image bank: built-in photo crops, or the user's folder linked in."""
+    return "data/banks/natural/" + ("builtin" if PARAMS.synthesis.natural_source == "builtin" else "folder")
+
+
+def sdas_dir(dataset, category):
+    return f"data/banks/sdas/{dataset}/{category}"
+
+
+def method_needs(method):
+    """What a method reads besides its images, for its configuration in params.yaml."""
+    cls = get_method(method)
+    return cls.needs_for(build(cls.Config, PARAMS.method_params.get(method) or {}, f"method_params.{method}"))
+
+
+def bank_dir(kind, dataset, category):
+    """The bank folder of ``kind`` that a (dataset, category) run reads."""
+    if kind == "textures":
+        return texture_dir()
+    if kind == "natural":
+        return natural_dir()
+    return sdas_dir(dataset, category)
+
+
+def sdas_grid():
+    """(dataset, category) pairs that get an SDAS bank: needed by a method, or previewed."""
+    pairs = {(d, c) for m in PARAMS.methods if "sdas" in method_needs(m) for d, c in grid()}
+    for entry in PARAMS.synthesis.sdas_preview:
+        pair = tuple(entry.split("/"))
+        if pair not in grid():
+            raise ValueError(f"params.yaml:synthesis.sdas_preview: {entry!r} is not a dataset/category of this"
+                             f" configuration ({', '.join('/'.join(p) for p in grid())})")
+        pairs.add(pair)
+    return sorted(pairs)
+
+
+SYNTHESIZERS_WITHOUT_SDAS = ("draem", "dmp", "ndpnet", "imm_alm", "slsg")
+
+
+def sheet_synthesizers(dataset, category):
+    """Synthesizers drawn on a category's synthesis sheet (RealNet's needs the SDAS bank)."""
+    extra = ("realnet",) if (dataset, category) in sdas_grid() else ()
+    return SYNTHESIZERS_WITHOUT_SDAS + extra
+
+
+def synthesis_sheets():
+    """One folder per category with one sheet per synthesizer (image, mask, synthetic anomaly)."""
+    return [f"results/figures/synthesis/methods/{d}/{c}" for d, c in grid()]
+
+
+def bank_sheets():
+    sheets = [f"results/figures/synthesis/banks/{name}.png" for name in (
+        f"textures_{PARAMS.synthesis.texture_source}", f"natural_{Path(natural_dir()).name}")]
+    return sheets + [f"results/figures/synthesis/banks/sdas_{d}_{c}.png" for d, c in sdas_grid()]
+
+
+def strength_sheets():
+    """SDAS sample sheets at s = 0 / 0.1 / 0.2 (only when SDAS is trained, not imported)."""
+    if PARAMS.synthesis.sia_dir:
+        return []
+    return [f"results/figures/synthesis/sdas/{d}/{c}_strength.png" for d, c in sdas_grid()]
+
+
 def bank_dirs():
-    needed = any("textures" in get_method(m).needs for m in PARAMS.methods)
-    return [texture_dir()] if needed else []
+    """Every bank of this configuration (the built-in ones are seconds to build, and the sheets
+    show every paper's synthesis)."""
+    return [texture_dir(), natural_dir()] + [sdas_dir(d, c) for d, c in sdas_grid()]

@@ -2,22 +2,23 @@
 # section of params.yaml and the train: section, so editing one method re-trains only that method.
 
 
+BANK_KINDS = ("textures", "natural", "sdas")
+
+
 def train_inputs(wc):
-    needs = get_method(wc.method).needs
+    needs = method_needs(wc.method)
     inputs = {"index": f"data/index/{wc.dataset}/{wc.category}.csv"}
     if "foreground_masks" in needs:
         inputs["masks"] = f"data/masks/{wc.dataset}/{wc.category}"
-    if "textures" in needs:
-        inputs["textures"] = texture_dir()
+    for kind in BANK_KINDS:
+        if kind in needs:
+            inputs[kind] = bank_dir(kind, wc.dataset, wc.category)
     return inputs
 
 
 def optional_flags(wc, input):
-    flags = []
-    if "masks" in input.keys():
-        flags.append(f"--masks {input.masks}")
-    if "textures" in input.keys():
-        flags.append(f"--textures {input.textures}")
+    flags = [f"--masks {input.masks}"] if "masks" in input.keys() else []
+    flags += [f"--bank {kind}={input[kind]}" for kind in BANK_KINDS if kind in input.keys()]
     return " ".join(flags)
 
 

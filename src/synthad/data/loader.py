@@ -140,3 +140,45 @@ class ImageDataset(Dataset):
 
         fg = read_mask(mask_file_for(self.foreground_dir, image_path))
         return torch.from_numpy(resize_mask(fg, self.size)).float()[None]
+
+
+def load_train_images(index_csv: str | Path, size: int, limit: int | None = None,
+                      masks_dir: str | Path | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """The training images of an index (and their foreground masks) in memory, at ``size``.
+
+    Downscaling uses area averaging (no aliasing of fine textures at small demo sizes).
+
+    Args:
+        index_csv: Index CSV of one category.
+        size: Side of the square output.
+        limit: At most this many images, spread evenly over the split (``None``: all).
+        masks_dir: Foreground mask folder of the category (``None``: no masks).
+
+    Returns:
+        ``images (N, size, size, 3)`` uint8 and ``foregrounds (N, size, size)`` uint8 in ``{0, 1}``
+        or ``None``.
+
+    Raises:
+        DataError: The index has no training image.
+    """
+    from synthad.data.index import read_index
+    from synthad.masks.foreground import mask_file_for
+
+    index = read_index(index_csv)
+    paths = [str(p) for p in index.loc[index["split"] == "train", "path"]]
+    if not paths:
+        raise DataError(f"{index_csv}: no training images")
+    if limit is not None and limit < len(paths):
+        paths = [paths[i] for i in np.unique(np.linspace(0, len(paths) - 1, limit).round().astype(int))]
+    images = np.stack([_area_resize(read_image(p), size, cv2.INTER_AREA) for p in paths])
+    if masks_dir is None:
+        return images, None
+    fgs = [_area_resize(read_mask(mask_file_for(masks_dir, p)).astype(np.uint8), size, cv2.INTER_NEAREST)
+           for p in paths]
+    return images, np.stack(fgs)
+
+
+def _area_resize(image: np.ndarray, size: int, interpolation: int) -> np.ndarray:
+    if image.shape[:2] == (size, size):
+        return image
+    return cv2.resize(image, (size, size), interpolation=interpolation)

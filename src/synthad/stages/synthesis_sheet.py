@@ -11,14 +11,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from synthad.banks import open_bank, parse_bank_flags
-from synthad.data.index import read_index
-from synthad.data.loader import read_image, read_mask
+from synthad.data.loader import load_train_images
 from synthad.errors import DataError
-from synthad.masks.foreground import mask_file_for
 from synthad.synthesis.registry import build_synthesizer, get_synthesizer
 from synthad.synthesis.sample import TrainingPool
 from synthad.synthesis.sheet import draw_anomalous, synthesis_sheet
@@ -35,6 +32,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--samples", type=int, default=8, help="anomalous samples per sheet")
     parser.add_argument("--size", type=int, default=256, help="synthesis resolution (the papers': 256)")
     parser.add_argument("--pool", type=int, default=32, help="training images used (evenly spread)")
+    parser.add_argument("--source-index", action="append", default=[], type=Path,
+                        help="index CSV of another category of the data set: DMP draws its sources from"
+                             " every category (repeat; pair with --source-masks)")
+    parser.add_argument("--source-masks", action="append", default=[], type=Path,
+                        help="foreground mask folder of the matching --source-index")
     parser.add_argument("--seed", type=int, default=0)
 
 
@@ -43,12 +45,13 @@ def run(args: argparse.Namespace) -> None:
     keys = [k.strip() for k in args.methods.split(",") if k.strip()]
     for key in keys:
         get_synthesizer(key)  # unknown keys fail before any work
-    pool = load_pool(args.index, args.masks, args.size, args.pool)
+    pool = TrainingPool(*load_train_images(args.index, args.size, args.pool, args.masks))
     sources = {kind: open_bank(folder, args.size, kind) for kind, folder in parse_bank_flags(args.bank).items()}
+    params = {"dmp": {"source_pool": source_pool(args)}} if args.source_index else {}
     name = f"{args.index.parent.name}/{args.index.stem}"
     with atomic_dir(args.out) as tmp:
         for key in keys:
-            samples = draw_anomalous(build_synthesizer(key, sources), pool, args.samples, args.seed)
+            samples = draw_anomalous(build_synthesizer(key, sources, **params.get(key, {})), pool, args.samples, args.seed)
             if not samples:
                 raise DataError(f"{name}: the {key} synthesizer made no anomaly in {20 * args.samples} draws"
                                 " (is the foreground mask empty?)")
@@ -57,20 +60,14 @@ def run(args: argparse.Namespace) -> None:
     print(f"wrote {len(keys)} synthesis sheets to {args.out}")
 
 
-def load_pool(index_csv: Path, masks: Path | None, size: int, limit: int) -> TrainingPool:
-    """Up to ``limit`` training images of the index (evenly spread) with their foregrounds, at ``size``."""
-    index = read_index(index_csv)
-    paths = [str(p) for p in index.loc[index["split"] == "train", "path"]]
-    if not paths:
-        raise DataError(f"{index_csv}: no training images")
-    picks = np.unique(np.linspace(0, len(paths) - 1, min(limit, len(paths))).round().astype(int))
-    images = np.stack([_resize(read_image(paths[i]), size, cv2.INTER_AREA) for i in picks])
-    if masks is None:
+def source_pool(args: argparse.Namespace) -> TrainingPool:
+    """Training images of the category and of every ``--source-index`` (DMP's data-set-wide sources)."""
+    if len(args.source_masks) not in (0, len(args.source_index)):
+        raise DataError("give one --source-masks per --source-index (or none)")
+    masks = args.source_masks or [None] * len(args.source_index)
+    parts = [load_train_images(args.index, args.size, args.pool, args.masks)]
+    parts += [load_train_images(i, args.size, args.pool, m) for i, m in zip(args.source_index, masks, strict=True)]
+    images = np.concatenate([p[0] for p in parts])
+    if any(p[1] is None for p in parts):
         return TrainingPool(images)
-    fgs = np.stack([_resize(read_mask(mask_file_for(masks, paths[i])).astype(np.uint8), size, cv2.INTER_NEAREST)
-                    for i in picks])
-    return TrainingPool(images, fgs)
-
-
-def _resize(image: np.ndarray, size: int, interpolation: int) -> np.ndarray:
-    return image if image.shape[:2] == (size, size) else cv2.resize(image, (size, size), interpolation=interpolation)
+    return TrainingPool(images, np.concatenate([p[1] for p in parts]))

@@ -1,7 +1,10 @@
 """DMP's foreground-constrained same-data anomalies (Peng et al. 2024, Sensors, Sec. 3.1).
 
-The anomaly source ``A`` is *another defect-free training image* of the same category (the paper's
-stage 1); the mask is ``M2 = A_M * P_M * I_M`` (Eq. 1: source foreground, binarised Perlin mask,
+The anomaly source ``A`` is a defect-free training image "randomly extracted from the normal images
+in the same dataset" (the paper's stage 1; its ablation swaps DTD for "the MVTec anomaly detection
+dataset"), i.e. of any category of the data set: pass those images as ``source_pool``. Without it,
+another image of the target's own category is used, which on aligned objects pastes nearly the same
+content (faint anomalies). The mask is ``M2 = A_M * P_M * I_M`` (Eq. 1: source foreground, binarised Perlin mask,
 target foreground), and the anomaly image is Eq. 2::
 
     I_a = beta * (A * M2) + (1 - beta) * (I * M2) + I * (1 - M2),   beta ~ U[0, 0.8)
@@ -69,22 +72,27 @@ class DmpSynthesizer:
         rotate_prob: Probability of rotating the target (with its foreground) by ``U(-90, 90)``
             degrees first. The paper "used data augmentation via image rotation" (Sec. 4.1) without
             details; DRAEM's p = 0.3 (METHOD_NOTES B.1). The source is not rotated.
+        source_pool: Training images (with foregrounds) of every category of the data set, at the
+            pool's size; ``None`` draws the source from the target's own pool.
     """
 
     needs: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, *, anomaly_prob: float = 0.5, beta: tuple[float, float] = (0.0, 0.8),
-                 perlin_scales: tuple[int, int] = (0, 6), threshold: float = 0.5, rotate_prob: float = 0.3):
-        self.anomaly_prob, self.beta = anomaly_prob, beta
+                 perlin_scales: tuple[int, int] = (0, 6), threshold: float = 0.5, rotate_prob: float = 0.3,
+                 source_pool: TrainingPool | None = None):
+        self.anomaly_prob, self.beta, self.source_pool = anomaly_prob, beta, source_pool
         self.perlin_scales, self.threshold, self.rotate_prob = perlin_scales, threshold, rotate_prob
 
     def __call__(self, pool: TrainingPool, index: int, rng: np.random.Generator) -> SyntheticSample:
-        """One sample from training image ``index``; the source is ``pool.other(index, rng)``."""
+        """One sample from training image ``index``; the source comes from ``source_pool`` when given,
+        else it is ``pool.other(index, rng)``."""
         normal, image_fg = rotate_with_foreground(pool.image(index), pool.foreground(index), rng,
                                                   self.rotate_prob)
         if rng.random() >= self.anomaly_prob:
             return normal_sample(normal)
-        other = pool.other(index, rng)
-        mask = dmp_mask(image_fg, pool.foreground(other), rng, self.perlin_scales, self.threshold)
+        sources, j = (pool, pool.other(index, rng)) if self.source_pool is None else (
+            self.source_pool, int(rng.integers(len(self.source_pool))))
+        mask = dmp_mask(image_fg, sources.foreground(j), rng, self.perlin_scales, self.threshold)
         beta = float(rng.uniform(*self.beta))
-        return finish(normal, dmp_blend(normal, pool.image(other), mask, beta), mask, "same_data")
+        return finish(normal, dmp_blend(normal, sources.image(j), mask, beta), mask, "same_data")

@@ -1,0 +1,23 @@
+"""Reading the ``synthesis.sdas`` section of params.yaml into an :class:`SdasConfig`."""
+
+from __future__ import annotations
+
+import json
+
+from synthad.config import build
+from synthad.errors import ConfigError
+
+
+def load_sdas_config(text: str):
+    """JSON slice -> validated ``SdasConfig`` (RealNet's values for every key not given).
+
+    Raises:
+        ConfigError: Not JSON, an unknown key, a wrong type or an invalid value, naming the key.
+    """
+    from synthad.synthesis.sdas import SdasConfig
+
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"synthesis.sdas: not valid JSON: {exc}") from exc
+    return build(SdasConfig, data, "synthesis.sdas")
