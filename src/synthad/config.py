@@ -219,7 +219,8 @@ class SynthesisConfig:
         sia_dir: RealNet's released SIA folder (``<dir>/<category>/*.jpg``); when set, SDAS banks
             are imported from it instead of training a diffusion model per category.
         sdas_preview: ``dataset/category`` entries that get an SDAS bank and sheets even when no
-            method of ``methods`` needs one (``[]`` for none).
+            method of ``methods`` needs one (``[]`` for none; entries of categories that
+            ``data.datasets`` does not select are skipped).
         sheet_samples: Synthetic samples per method on each synthesis contact sheet.
         sdas: Overrides of the SDAS diffusion settings (:class:`synthad.synthesis.sdas_config.SdasConfig`,
             whose defaults are RealNet's paper-scale values).

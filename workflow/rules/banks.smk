@@ -1,7 +1,7 @@
 # Phase "banks": offline anomaly sources (src/synthad/banks) and the contact sheets that show them.
 # - textures: built-in (scikit-image + procedural, offline) or DTD linked in from data/raw/dtd;
 # - natural photographs (NDP-Net's ImageNet, Lv et al.'s VOC): built-in crops or the user's folder;
-# - SDAS (RealNet): a DDPM trained per category (data/diffusion/...), then sampled with the anomaly
+# - SDAS (RealNet): a DDPM trained per category (data/banks/diffusion/...), then sampled with the anomaly
 #   strength s (and a sheet comparing s = 0, 0.1, 0.2); or RealNet's released SIA images imported
 #   when synthesis.sia_dir is set (then no diffusion model is trained).
 # Every bank has a manifest with checksums; training opens banks through one reader.
@@ -55,7 +55,7 @@ rule sdas_train:
     input:
         index="data/index/{dataset}/{category}.csv",
     output:
-        directory("data/diffusion/{dataset}/{category}"),
+        directory("data/banks/diffusion/{dataset}/{category}"),
     log:
         "logs/banks/sdas_train_{dataset}_{category}.log",
     threads: 2
@@ -70,7 +70,7 @@ rule sdas_train:
 
 def sdas_bank_inputs(wc):
     """Sampling needs the category's diffusion model; importing released SIA images needs nothing."""
-    return {} if PARAMS.synthesis.sia_dir else {"model": f"data/diffusion/{wc.dataset}/{wc.category}"}
+    return {} if PARAMS.synthesis.sia_dir else {"model": f"data/banks/diffusion/{wc.dataset}/{wc.category}"}
 
 
 def sdas_bank_command(wc, input, output):
@@ -98,7 +98,7 @@ rule sdas_bank:
 
 rule sdas_strength_sheet:
     input:
-        model="data/diffusion/{dataset}/{category}",
+        model="data/banks/diffusion/{dataset}/{category}",
         index="data/index/{dataset}/{category}.csv",
     output:
         "results/figures/synthesis/sdas/{dataset}/{category}_strength.png",

@@ -126,14 +126,10 @@ def bank_dir(kind, dataset, category):
 
 
 def sdas_grid():
-    """(dataset, category) pairs that get an SDAS bank: needed by a method, or previewed."""
+    """(dataset, category) pairs that get an SDAS bank: needed by a method, or previewed (previews
+    of categories this configuration does not select are skipped)."""
     pairs = {(d, c) for m in PARAMS.methods if "sdas" in method_needs(m) for d, c in grid()}
-    for entry in PARAMS.synthesis.sdas_preview:
-        pair = tuple(entry.split("/"))
-        if pair not in grid():
-            raise ValueError(f"params.yaml:synthesis.sdas_preview: {entry!r} is not a dataset/category of this"
-                             f" configuration ({', '.join('/'.join(p) for p in grid())})")
-        pairs.add(pair)
+    pairs |= {tuple(entry.split("/")) for entry in PARAMS.synthesis.sdas_preview} & set(grid())
     return sorted(pairs)
 
 

@@ -3,7 +3,7 @@
 Reads the category's training images at ``synthesis.sdas.image_size`` and trains
 :func:`synthad.synthesis.ddpm.train_ddpm` (settings: :class:`~synthad.synthesis.sdas.SdasConfig`,
 RealNet's paper values unless ``--params-json`` overrides them). Writes to ``--out``
-(``data/diffusion/<dataset>/<category>/``): the EMA U-Net (``unet/``, diffusers format),
+(``data/banks/diffusion/<dataset>/<category>/``): the EMA U-Net (``unet/``, diffusers format),
 ``sdas_config.json``, ``train_log.csv`` and ``train_info.json``. The resumable state lives beside
 ``--out`` (a hidden file) until training finishes, so an interrupted run continues.
 """
@@ -27,7 +27,7 @@ from synthad.utils.runtime import select_device
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the command-line options of ``synthad sdas-train``."""
     parser.add_argument("--index", required=True, type=Path, help="data/index/<dataset>/<category>.csv")
-    parser.add_argument("--out", required=True, type=Path, help="model folder, e.g. data/diffusion/demo/fabric")
+    parser.add_argument("--out", required=True, type=Path, help="model folder, e.g. data/banks/diffusion/demo/fabric")
     parser.add_argument("--params-json", default="{}", help="the synthesis.sdas section (JSON)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="auto", help="auto | cpu | cuda")
