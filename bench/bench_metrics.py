@@ -5,7 +5,8 @@ noise plus a weaker blob response (so curves are non-trivial and scores are most
 
 Usage::
 
-    python bench/bench_metrics.py [--images 100] [--size 256] [--repeats 3] [--sklearn-reference]\n        [--out bench/results/metrics.json]
+    python bench/bench_metrics.py [--images 100] [--size 256] [--repeats 3] [--sklearn-reference]
+        [--out bench/results/metrics.json]
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Benchmark anomaly synthesis: samples/s of each paper's synthesizer, written to bench/results/synthesis.json.
+"""Benchmark anomaly synthesis: samples/s of each paper's synthesizer, saved to bench/results/synthesis.json.
 
 At ``--size`` (default 256) on one core (OpenCV and torch limited to one thread), it measures:
 
@@ -42,6 +42,7 @@ class ListSource:
         self.images = images
 
     def sample(self, rng: np.random.Generator) -> np.ndarray:
+        """One of the images, drawn uniformly with ``rng``."""
         return self.images[int(rng.integers(len(self.images)))]
 
 
@@ -95,7 +96,8 @@ def demo_pool(size: int, n: int) -> tuple[TrainingPool, str]:
     if files:
         images = np.stack([cv2.resize(cv2.imread(str(f))[:, :, ::-1], (size, size)) for f in files])
         return TrainingPool(images), "demo/circuit"
-    return TrainingPool(np.random.default_rng(0).integers(0, 256, (n, size, size, 3), dtype=np.uint8)), "random"
+    images = np.random.default_rng(0).integers(0, 256, (n, size, size, 3), dtype=np.uint8)
+    return TrainingPool(images), "random"
 
 
 def main() -> None:
@@ -116,7 +118,9 @@ def main() -> None:
             except TypeError:  # no anomaly_prob: every sample is already anomalous (or mixed by branch)
                 continue
             rng = np.random.default_rng(0)
-            row[f"{label}_samples_per_s"] = round(rate(lambda k: synth(pool, k % len(pool), rng), args.samples), 1)
+            # Default arguments bind this iteration's synthesizer and generator to the lambda.
+            draws_per_s = rate(lambda k, synth=synth, rng=rng: synth(pool, k % len(pool), rng), args.samples)
+            row[f"{label}_samples_per_s"] = round(draws_per_s, 1)
         rows.append(row)
         print(json.dumps(row))
     rng = np.random.default_rng(0)

@@ -61,8 +61,11 @@ def _row(path: Path, split: str, label: int, mask: Path | None = None) -> dict:
 
 @pytest.fixture(scope="session")
 def banks(tmp_path_factory, metal_plate) -> dict[str, Path]:
-    """One tiny bank of every kind at 32 px: built-in textures and natural images, and an "sdas"
-    bank of real metal-plate crops (a stand-in for diffusion samples)."""
+    """One tiny bank of every kind at 32 px.
+
+    Built-in textures and natural images, and an "sdas" bank of real metal-plate crops (a stand-in
+    for diffusion samples).
+    """
     import cv2
 
     from synthad.banks import build_builtin_natural, build_builtin_textures, write_image_bank

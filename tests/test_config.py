@@ -7,7 +7,14 @@ import pytest
 import yaml
 
 from synthad.config import (
-    DemoConfig, EvaluateConfig, MaskSetting, Params, build, load_params, parse_params, parse_slice,
+    DemoConfig,
+    EvaluateConfig,
+    MaskSetting,
+    Params,
+    build,
+    load_params,
+    parse_params,
+    parse_slice,
 )
 from synthad.errors import ConfigError
 

@@ -9,7 +9,13 @@ import numpy as np
 import pytest
 
 from synthad.banks import (
-    BankManifest, import_sia, link_folder_bank, open_bank, read_manifest, write_image_bank, write_manifest,
+    BankManifest,
+    import_sia,
+    link_folder_bank,
+    open_bank,
+    read_manifest,
+    write_image_bank,
+    write_manifest,
 )
 from synthad.errors import DataError
 

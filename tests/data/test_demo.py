@@ -1,5 +1,8 @@
-"""Tests of the embedded demo data set: layout, counts, sizes, exact masks, determinism, and that
-the naive mean-image detector is far from perfect on it (the data set is not trivially easy)."""
+"""Tests of the embedded demo data set.
+
+Layout, counts, sizes, exact masks, determinism, and that the naive mean-image detector is far from
+perfect on it (the data set is not trivially easy).
+"""
 
 import json
 import time
@@ -71,7 +74,8 @@ def test_same_seed_gives_identical_bytes(small, tmp_path):
         assert (again / rel).read_bytes() == (small / rel).read_bytes(), rel
     other = generate_demo(tmp_path / "other", DemoConfig(**{**SMALL.__dict__, "seed": 8}),
                           categories=["marble"], progress=False)
-    assert (other / "marble/train/good/000.png").read_bytes() != (small / "marble/train/good/000.png").read_bytes()
+    assert ((other / "marble/train/good/000.png").read_bytes()
+            != (small / "marble/train/good/000.png").read_bytes())
 
 
 def test_good_images_differ_from_each_other(small):

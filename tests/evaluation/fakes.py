@@ -38,20 +38,25 @@ class FakeMean(Method):
         self.mean = torch.zeros(3, config.image_size, config.image_size)
 
     def fit(self, train, context):  # pragma: no cover - not used by these tests
+        """Store the mean training image."""
         self.mean = torch.stack([train[i]["image"] for i in range(len(train))]).mean(0)
 
     def predict(self, images):
+        """Maps and scores from the absolute difference to the stored mean image."""
         # Like every method: work at its own size, return maps at the input's size (the contract).
         size, shape = self.config.image_size, images.shape[-2:]
-        small = torch.nn.functional.interpolate(images, size=(size, size), mode="bilinear", align_corners=False)
+        small = torch.nn.functional.interpolate(images, size=(size, size), mode="bilinear",
+                                                align_corners=False)
         maps = (small - self.mean.to(images.device)).abs().mean(1, keepdim=True) * self.config.gain
         maps = torch.nn.functional.interpolate(maps, size=shape, mode="bilinear", align_corners=False)[:, 0]
         return Prediction(scores=maps.flatten(1).max(1).values, maps=maps)
 
     def state_dict(self):
+        """The stored mean image."""
         return {"mean": self.mean}
 
     def load_state_dict(self, state):
+        """Restore the mean image saved by :meth:`state_dict`."""
         self.mean = state["mean"]
 
 
@@ -71,7 +76,8 @@ def make_dataset(root: Path, dataset: str = "toy", category: str = "widget", siz
     rows = []
     for split, label, count in (("train", 0, 2), ("test", 0, n_good), ("test", 1, n_defect)):
         for i in range(count):
-            image = np.full((size, size, 3), 100, np.uint8) + rng.integers(0, 6, (size, size, 3), dtype=np.uint8)
+            image = (np.full((size, size, 3), 100, np.uint8)
+                     + rng.integers(0, 6, (size, size, 3), dtype=np.uint8))
             mask = np.zeros((size, size), np.uint8)
             if label:
                 y, x = rng.integers(2, size - 12, 2)

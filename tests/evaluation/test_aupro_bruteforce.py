@@ -25,7 +25,7 @@ def brute_aupro(masks, maps, limit=0.3):
         pro = np.mean([pred[i][r].sum() / r.sum() for i, r in regions])
         points.append(((pred & free).sum() / free.sum(), pro))
     area = 0.0
-    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+    for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
         if x0 >= limit:
             break
         if x1 > limit:  # cut the segment at the limit

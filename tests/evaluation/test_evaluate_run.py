@@ -28,7 +28,8 @@ def toy(tmp_path):
 def test_evaluate_writes_outputs(toy):
     root, index, model = toy
     out = root / "runs" / "seed0"
-    metrics = evaluate_run(index, model, EvaluateConfig(resolution=24, batch_size=3), out, CPU, progress=False)
+    metrics = evaluate_run(index, model, EvaluateConfig(resolution=24, batch_size=3), out, CPU,
+                           progress=False)
     on_disk = json.loads((out / "metrics.json").read_text())
     assert on_disk == pytest.approx(metrics)
     assert on_disk["n_test_images"] == 7 and on_disk["resolution"] == 24

@@ -14,8 +14,8 @@ from synthad.evaluation.metrics import auroc, average_precision, f1_max, image_m
 
 def brute_auroc(labels, scores):
     """Probability that a positive outscores a negative, ties counting 1/2 (pairwise loop)."""
-    pos = [s for s, l in zip(scores, labels) if l]
-    neg = [s for s, l in zip(scores, labels) if not l]
+    pos = [s for s, lab in zip(scores, labels, strict=True) if lab]
+    neg = [s for s, lab in zip(scores, labels, strict=True) if not lab]
     total = sum(1.0 if p > n else 0.5 if p == n else 0.0 for p, n in itertools.product(pos, neg))
     return total / (len(pos) * len(neg))
 

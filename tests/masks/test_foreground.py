@@ -80,7 +80,8 @@ def test_otsu_on_real_metal_plate_photos():
 def test_demo_object_masks_match_the_rendered_object(category):
     setting = MaskSetting(**MASK_SETTINGS[category])
     for number in range(3):
-        image, _, alpha = render_sample(category, "good", image_rng(0, category, "train", "good", number), 256)
+        rng = image_rng(0, category, "train", "good", number)
+        image, _, alpha = render_sample(category, "good", rng, 256)
         mask, truth = foreground_mask(image, setting), alpha > 0.5
         assert (mask & truth).sum() / (mask | truth).sum() > 0.97
 

@@ -15,6 +15,8 @@ TINY = dict(image_size=32, rec_base_width=4, disc_base_width=4, batch_size=2, ep
 
 
 class Images(Dataset):
+    """``n`` random ``size`` x ``size`` RGB images (seeded), as a training dataset."""
+
     def __init__(self, n=4, size=32):
         self.x = torch.rand(n, 3, size, size, generator=torch.Generator().manual_seed(0))
 
@@ -43,7 +45,8 @@ def test_registered_and_paper_defaults():
     assert get_method("draem") is Draem and Draem.needs == frozenset({"textures"})
     cfg = Config()
     assert (cfg.epochs, cfg.batch_size, cfg.lr, cfg.image_size) == (700, 8, 1e-4, 256)
-    assert (cfg.rec_base_width, cfg.disc_base_width, cfg.lr_milestones, cfg.lr_gamma) == (128, 64, [0.8, 0.9], 0.2)
+    assert ((cfg.rec_base_width, cfg.disc_base_width, cfg.lr_milestones, cfg.lr_gamma)
+            == (128, 64, [0.8, 0.9], 0.2))
 
 
 def test_config_validation():
@@ -95,8 +98,8 @@ def test_anomaly_source_selects_the_bank(banks):
     method = Draem(Config(**TINY, anomaly_source="sdas"))
     method.fit(Images(), FitContext(seed=0, banks={"sdas": banks["sdas"]}, progress=False))
     with pytest.raises(DataError, match="'sdas'"):
-        Draem(Config(**TINY, anomaly_source="sdas")).fit(Images(), FitContext(banks={"textures": banks["textures"]},
-                                                                              progress=False))
+        draem = Draem(Config(**TINY, anomaly_source="sdas"))
+        draem.fit(Images(), FitContext(banks={"textures": banks["textures"]}, progress=False))
 
 
 def test_resume_matches_uninterrupted_run(textures, tmp_path):

@@ -1,6 +1,7 @@
 """Tests of ``synthad masks`` on a small generated demo category: mask files and contact sheet."""
 
 import json
+
 import pytest
 
 from synthad.cli import main

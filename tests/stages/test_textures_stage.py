@@ -14,7 +14,8 @@ def test_builtin_texture_bank(tmp_path):
     assert main(["textures", "--out", str(out), "--size", "32", "--variants", "1"]) == 0
     manifest = read_manifest(out)
     assert manifest.kind == "textures" and manifest.generator == "builtin" and manifest.count == 28
-    assert open_bank(out, 16, "textures").sample(__import__("numpy").random.default_rng(0)).shape == (16, 16, 3)
+    rng = __import__("numpy").random.default_rng(0)
+    assert open_bank(out, 16, "textures").sample(rng).shape == (16, 16, 3)
     assert not any(p.name.startswith(".") for p in tmp_path.iterdir())  # no temporary folder left
 
 
@@ -43,4 +44,5 @@ def test_natural_bank_builtin_and_folder(metal_plate, tmp_path):
     assert read_manifest(tmp_path / "nat").count == 5
     assert main(["natural", "--out", str(tmp_path / "voc"), "--folder", str(metal_plate / "train/good")]) == 0
     manifest = read_manifest(tmp_path / "voc")
-    assert manifest.kind == "natural" and manifest.count == len(list((metal_plate / "train/good").glob("*.png")))
+    assert (manifest.kind == "natural"
+            and manifest.count == len(list((metal_plate / "train/good").glob("*.png"))))

@@ -5,8 +5,14 @@ import pytest
 
 from synthad.banks import open_bank
 from synthad.synthesis import (
-    AUGMENTERS, DraemSynthesizer, TrainingPool, augment_random, builtin_natural_images, builtin_textures,
-    draem_anomaly, rotate_original,
+    AUGMENTERS,
+    DraemSynthesizer,
+    TrainingPool,
+    augment_random,
+    builtin_natural_images,
+    builtin_textures,
+    draem_anomaly,
+    rotate_original,
 )
 
 

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from workflow_helpers import BIN, REPO, repo_params, run, summary
 
 DVC = yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"]

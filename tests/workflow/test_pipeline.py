@@ -31,7 +31,8 @@ TINY_OVERRIDES = {
 def _merge(base: dict, override: dict) -> dict:
     out = copy.deepcopy(base)
     for key, value in override.items():
-        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+        both_dicts = isinstance(value, dict) and isinstance(out.get(key), dict)
+        out[key] = _merge(out[key], value) if both_dicts else value
     return out
 
 
@@ -66,7 +67,8 @@ def test_dvc_repro_builds_every_output(tiny_project):
     assert set(metrics["method"]) == {"mean_image", "draem"}
     assert {"image_auroc", "pixel_aupro", "pixel_auroc"} <= set(metrics["metric"])
     tables = tiny_project / "results/tables"
-    assert (tables / "summary_demo_draem.tex").is_file() and (tables / "compare_demo_image_auroc.csv").is_file()
+    assert (tables / "summary_demo_draem.tex").is_file()
+    assert (tables / "compare_demo_image_auroc.csv").is_file()
     assert (tiny_project / "results/figures/maps/demo/washer/draem.png").is_file()
     assert (tiny_project / "dvc.lock").is_file()
 

@@ -13,5 +13,6 @@ from synthad.banks.sources import build_builtin_natural, build_builtin_textures,
 
 __all__ = [
     "KINDS", "Bank", "BankManifest", "build_builtin_natural", "build_builtin_textures", "import_sia",
-    "link_folder_bank", "list_images", "open_bank", "parse_bank_flags", "read_manifest", "write_image_bank", "write_manifest",
+    "link_folder_bank", "list_images", "open_bank", "parse_bank_flags", "read_manifest", "write_image_bank",
+    "write_manifest",
 ]

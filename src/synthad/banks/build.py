@@ -33,7 +33,8 @@ def list_images(folder: str | Path) -> list[Path]:
         raise DataError(f"{folder}: image folder does not exist")
     # os.walk follows symlinked folders (linked banks, DTD's images/<class>/); rglob would not.
     files = sorted(Path(root) / name for root, _, names in os.walk(folder, followlinks=True)
-                   for name in names if Path(name).suffix.lower() in IMAGE_SUFFIXES and not name.startswith("."))
+                   for name in names
+                   if Path(name).suffix.lower() in IMAGE_SUFFIXES and not name.startswith("."))
     if not files:
         raise DataError(f"{folder}: no images ({', '.join(IMAGE_SUFFIXES)}) found")
     return files

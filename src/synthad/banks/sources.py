@@ -13,9 +13,11 @@ from synthad.errors import DataError
 from synthad.synthesis.textures import PROCEDURAL, SKIMAGE_NAMES, builtin_natural_images, builtin_textures
 
 
-def build_builtin_textures(out: str | Path, size: int = 256, seed: int = 0, variants: int = 4) -> BankManifest:
+def build_builtin_textures(out: str | Path, size: int = 256, seed: int = 0,
+                           variants: int = 4) -> BankManifest:
     """The offline texture bank (DTD stand-in): 20 scikit-image photos + ``8 * variants`` procedural."""
-    params = {"size": size, "variants": variants, "skimage": list(SKIMAGE_NAMES), "procedural": list(PROCEDURAL)}
+    params = {"size": size, "variants": variants, "skimage": list(SKIMAGE_NAMES),
+              "procedural": list(PROCEDURAL)}
     return write_image_bank(out, builtin_textures(size, seed, variants), "textures", "builtin", params, seed)
 
 
@@ -36,8 +38,10 @@ def import_sia(out: str | Path, sia_dir: str | Path, category: str) -> BankManif
     """
     folder = Path(sia_dir) / category
     if not folder.is_dir():
-        present = sorted(p.name for p in Path(sia_dir).iterdir() if p.is_dir()) if Path(sia_dir).is_dir() else []
-        raise DataError(f"{folder}: no SIA images for category {category!r} (expected <sia_dir>/<category>/*.jpg;"
+        present = (sorted(p.name for p in Path(sia_dir).iterdir() if p.is_dir())
+                   if Path(sia_dir).is_dir() else [])
+        raise DataError(f"{folder}: no SIA images for category {category!r}"
+                        " (expected <sia_dir>/<category>/*.jpg;"
                         f" found categories: {', '.join(present) or 'none'})")
     list_images(folder)  # a clear error when it holds no image
     return link_folder_bank(out, folder, "sdas", "sia_import", {"category": category})

@@ -105,7 +105,8 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def predict_split(method: Method, dataset: ImageDataset, batch_size: int, progress: bool = True) -> TestOutputs:
+def predict_split(method: Method, dataset: ImageDataset, batch_size: int,
+                  progress: bool = True) -> TestOutputs:
     """Run ``method.predict`` over a dataset and collect maps at the dataset's resolution.
 
     Args:
@@ -133,8 +134,8 @@ def predict_split(method: Method, dataset: ImageDataset, batch_size: int, progre
         seconds += time.perf_counter() - start
         batch_maps = pred.maps.detach().float()
         if batch_maps.shape != (len(images), *images.shape[-2:]):
-            raise DataError(f"method {type(method).__name__}: maps {tuple(batch_maps.shape)} do not match the "
-                            f"input images {tuple(images.shape)}")
+            raise DataError(f"method {type(method).__name__}: maps {tuple(batch_maps.shape)} do not "
+                            f"match the input images {tuple(images.shape)}")
         scores.append(pred.scores.detach().double().cpu().numpy().reshape(-1))
         maps.append(batch_maps.cpu().numpy())
         masks.append(batch["mask"][:, 0].numpy() > 0.5)

@@ -1,3 +1,5 @@
-"""Reporting: collect metrics (:mod:`.aggregate`), render tables (:mod:`.tables`) and figures
-(:mod:`.figures`) from the run folders written by ``synthad evaluate``.
+"""Reporting: collect metrics, render tables and figures from the run folders of ``synthad evaluate``.
+
+Metrics are collected by :mod:`.aggregate`, tables rendered by :mod:`.tables` and figures by
+:mod:`.figures`.
 """

@@ -95,7 +95,7 @@ def plot_grid(images: list[np.ndarray], masks: list[np.ndarray], maps: list[np.n
         title: Figure title.
     """
     fig, axes = plt.subplots(len(images), 4, figsize=(10, 2.6 * len(images)), squeeze=False)
-    for row, (image, mask, amap, name) in enumerate(zip(images, masks, maps, titles)):
+    for row, (image, mask, amap, name) in enumerate(zip(images, masks, maps, titles, strict=True)):
         ax = axes[row]
         ax[0].imshow(image)
         ax[0].set_ylabel(name, fontsize=8)
@@ -126,7 +126,8 @@ def run_figure(run_dir: Path, index_path: Path, n_images: int, out: Path, title:
     for name in ("scores.csv", "maps.npz"):
         if not (run_dir / name).is_file():
             raise DataError(f"{run_dir / name}: missing (run `synthad evaluate` first)")
-    scores = pd.read_csv(run_dir / "scores.csv", dtype={"path": str, "defect_type": str}, keep_default_na=False)
+    scores = pd.read_csv(run_dir / "scores.csv", dtype={"path": str, "defect_type": str},
+                         keep_default_na=False)
     with np.load(run_dir / "maps.npz") as npz:
         maps, paths = npz["maps"].astype(np.float32), [str(p) for p in npz["paths"]]
     if paths != list(scores["path"]):

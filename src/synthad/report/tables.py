@@ -1,4 +1,4 @@
-"""Summary, comparison and cost tables from ``results/metrics.csv`` (CSV and LaTeX booktabs).
+r"""Summary, comparison and cost tables from ``results/metrics.csv`` (CSV and LaTeX booktabs).
 
 Statistics (DESIGN.md: "several seeds per run give mean and standard deviation in every table"):
 
@@ -20,7 +20,7 @@ Files (written into ``--out`` atomically as a whole):
 * ``cost_<dataset>.csv|.tex``: rows methods, columns training seconds, inference images/s and peak
   memory, mean over categories and seeds.
 
-The ``.tex`` files are ``table`` environments meant for ``\\input``; they need ``booktabs``.
+The ``.tex`` files are ``table`` environments meant for ``\input``; they need ``booktabs``.
 """
 
 from __future__ import annotations
@@ -126,12 +126,12 @@ _LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$",
 
 
 def escape_latex(text: str) -> str:
-    """Escape LaTeX's special characters (``metal_nut`` -> ``metal\\_nut``)."""
+    r"""Escape LaTeX's special characters (``metal_nut`` -> ``metal\_nut``)."""
     return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in str(text))
 
 
 def format_cell(mean: float, std: float, decimals: int) -> str:
-    """``"98.1 $\\pm$ 0.3"``; just the mean when ``std`` is NaN (one seed); ``"--"`` when NaN."""
+    r"""``"98.1 $\pm$ 0.3"``; just the mean when ``std`` is NaN (one seed); ``"--"`` when NaN."""
     if mean is None or not np.isfinite(mean):
         return "--"
     text = f"{mean:.{decimals}f}"
@@ -141,13 +141,13 @@ def format_cell(mean: float, std: float, decimals: int) -> str:
 
 
 def latex_table(header: list[str], rows: list[list[str]], caption: str, label: str) -> str:
-    """A booktabs ``table`` with a left-aligned first column; a rule separates the ``mean`` row.
+    r"""A booktabs ``table`` with a left-aligned first column; a rule separates the ``mean`` row.
 
     Args:
         header: Column titles (already LaTeX; escape plain text with :func:`escape_latex`).
         rows: Cells (already LaTeX), each row as long as ``header``.
         caption: Caption (already LaTeX).
-        label: ``\\label`` key.
+        label: ``\label`` key.
 
     Returns:
         The LaTeX source, ending with a newline.
@@ -181,7 +181,7 @@ def table_to_latex(table: pd.DataFrame, names: list[str], caption: str, label: s
     rows = []
     for idx in table.index:
         cells = [format_cell(means.at[idx, n], stds.at[idx, n], decimals) for n in names]
-        cells = [rf"\textbf{{{c}}}" if bold.at[idx, n] else c for c, n in zip(cells, names)]
+        cells = [rf"\textbf{{{c}}}" if bold.at[idx, n] else c for c, n in zip(cells, names, strict=True)]
         rows.append([MEAN_ROW if idx == MEAN_ROW else escape_latex(idx)] + cells)
     header = ["category"] + [escape_latex(PRETTY.get(n, n)) for n in names]
     return latex_table(header, rows, caption, label)

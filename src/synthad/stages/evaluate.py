@@ -1,10 +1,10 @@
-"""``synthad evaluate``: score the test split with a trained model and compute every metric.
+r"""``synthad evaluate``: score the test split with a trained model and compute every metric.
 
 Example::
 
-    synthad evaluate --index data/index/demo/bottle.csv \\
-        --model-dir results/models/demo/bottle/draem/seed0 \\
-        --params-json '{"resolution": 256, "pro_fpr_limit": 0.3, "batch_size": 8}' \\
+    synthad evaluate --index data/index/demo/bottle.csv \
+        --model-dir results/models/demo/bottle/draem/seed0 \
+        --params-json '{"resolution": 256, "pro_fpr_limit": 0.3, "batch_size": 8}' \
         --out results/runs/demo/bottle/draem/seed0
 
 Writes ``scores.csv``, ``maps.npz`` and ``metrics.json`` into ``--out``

@@ -1,8 +1,8 @@
-"""``synthad figures``: anomaly maps next to ground truth for a few test images per run.
+r"""``synthad figures``: anomaly maps next to ground truth for a few test images per run.
 
 Example::
 
-    synthad figures --runs-dir results/runs --index-dir data/index --out results/figures/maps \\
+    synthad figures --runs-dir results/runs --index-dir data/index --out results/figures/maps \
         --params-json '{"figure_images": 4}'
 
 See :mod:`synthad.report.figures`.

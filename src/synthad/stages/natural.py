@@ -15,7 +15,8 @@ from synthad.banks import build_builtin_natural, link_folder_bank
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the command-line options of ``synthad natural``."""
-    parser.add_argument("--out", required=True, type=Path, help="bank folder, e.g. data/banks/natural/builtin")
+    parser.add_argument("--out", required=True, type=Path,
+                        help="bank folder, e.g. data/banks/natural/builtin")
     parser.add_argument("--folder", type=Path, help="link this folder of natural photographs instead")
     parser.add_argument("--size", type=int, default=256, help="side of the built-in images (pixels)")
     parser.add_argument("--count", type=int, default=200, help="number of built-in images")

@@ -22,7 +22,8 @@ from synthad.utils.runtime import select_device
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the command-line options of ``synthad sdas-sample``."""
     parser.add_argument("--model", required=True, type=Path, help="folder written by `synthad sdas-train`")
-    parser.add_argument("--out", required=True, type=Path, help="bank folder, e.g. data/banks/sdas/demo/fabric")
+    parser.add_argument("--out", required=True, type=Path,
+                        help="bank folder, e.g. data/banks/sdas/demo/fabric")
     parser.add_argument("--params-json", default="{}", help="the synthesis.sdas section (JSON)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="auto", help="auto | cpu | cuda")
@@ -47,7 +48,9 @@ def run(args: argparse.Namespace) -> None:
     params = {k: v for k, v in asdict(cfg).items() if k in SAMPLING_KEYS} | {
         "model": str(args.model), "strengths": dict(zip(names, strengths.round(5).tolist(), strict=True))}
     write_image_bank(args.out, zip(names, images, strict=True), "sdas", "sdas", params, args.seed)
-    print(f"wrote {len(images)} SDAS samples (s in [{strengths.min():.3f}, {strengths.max():.3f}]) to {args.out}")
+    print(f"wrote {len(images)} SDAS samples (s in [{strengths.min():.3f}, {strengths.max():.3f}])"
+          f" to {args.out}")
 
 
-SAMPLING_KEYS = ("image_size", "sampling_steps", "strength_min", "strength_max", "strength_batch", "n_samples")
+SAMPLING_KEYS = ("image_size", "sampling_steps", "strength_min", "strength_max", "strength_batch",
+                 "n_samples")

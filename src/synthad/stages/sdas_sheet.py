@@ -51,6 +51,7 @@ def run(args: argparse.Namespace) -> None:
         images += list(samples)
         titles += [f"s = {s:g}"] * len(samples)
     heading = (f"SDAS on {args.index.parent.name}/{args.index.stem}: real images, then samples at "
-               f"s = {', '.join(f'{s:g}' for s in STRENGTHS)} ({cfg.image_size} px, {cfg.sampling_steps} steps)")
+               f"s = {', '.join(f'{s:g}' for s in STRENGTHS)}"
+               f" ({cfg.image_size} px, {cfg.sampling_steps} steps)")
     save_image_grid(images, titles, args.out, columns=args.columns, heading=heading)
     print(f"wrote {args.out}")

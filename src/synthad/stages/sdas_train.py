@@ -27,7 +27,8 @@ from synthad.utils.runtime import select_device
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the command-line options of ``synthad sdas-train``."""
     parser.add_argument("--index", required=True, type=Path, help="data/index/<dataset>/<category>.csv")
-    parser.add_argument("--out", required=True, type=Path, help="model folder, e.g. data/banks/diffusion/demo/fabric")
+    parser.add_argument("--out", required=True, type=Path,
+                        help="model folder, e.g. data/banks/diffusion/demo/fabric")
     parser.add_argument("--params-json", default="{}", help="the synthesis.sdas section (JSON)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="auto", help="auto | cpu | cuda")

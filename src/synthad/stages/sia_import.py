@@ -15,9 +15,11 @@ from synthad.banks import import_sia
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the command-line options of ``synthad sia-import``."""
-    parser.add_argument("--sia", required=True, type=Path, help="released SIA folder (<dir>/<category>/*.jpg)")
+    parser.add_argument("--sia", required=True, type=Path,
+                        help="released SIA folder (<dir>/<category>/*.jpg)")
     parser.add_argument("--category", required=True, help="category folder to import, e.g. bottle")
-    parser.add_argument("--out", required=True, type=Path, help="bank folder, e.g. data/banks/sdas/mvtec_ad/bottle")
+    parser.add_argument("--out", required=True, type=Path,
+                        help="bank folder, e.g. data/banks/sdas/mvtec_ad/bottle")
 
 
 def run(args: argparse.Namespace) -> None:

@@ -46,12 +46,14 @@ def run(args: argparse.Namespace) -> None:
     for key in keys:
         get_synthesizer(key)  # unknown keys fail before any work
     pool = TrainingPool(*load_train_images(args.index, args.size, args.pool, args.masks))
-    sources = {kind: open_bank(folder, args.size, kind) for kind, folder in parse_bank_flags(args.bank).items()}
+    sources = {kind: open_bank(folder, args.size, kind)
+               for kind, folder in parse_bank_flags(args.bank).items()}
     params = {"dmp": {"source_pool": source_pool(args)}} if args.source_index else {}
     name = f"{args.index.parent.name}/{args.index.stem}"
     with atomic_dir(args.out) as tmp:
         for key in keys:
-            samples = draw_anomalous(build_synthesizer(key, sources, **params.get(key, {})), pool, args.samples, args.seed)
+            synth = build_synthesizer(key, sources, **params.get(key, {}))
+            samples = draw_anomalous(synth, pool, args.samples, args.seed)
             if not samples:
                 raise DataError(f"{name}: the {key} synthesizer made no anomaly in {20 * args.samples} draws"
                                 " (is the foreground mask empty?)")
@@ -66,7 +68,8 @@ def source_pool(args: argparse.Namespace) -> TrainingPool:
         raise DataError("give one --source-masks per --source-index (or none)")
     masks = args.source_masks or [None] * len(args.source_index)
     parts = [load_train_images(args.index, args.size, args.pool, args.masks)]
-    parts += [load_train_images(i, args.size, args.pool, m) for i, m in zip(args.source_index, masks, strict=True)]
+    parts += [load_train_images(i, args.size, args.pool, m)
+              for i, m in zip(args.source_index, masks, strict=True)]
     images = np.concatenate([p[0] for p in parts])
     if any(p[1] is None for p in parts):
         return TrainingPool(images)

@@ -1,8 +1,8 @@
-"""``synthad tables``: render summary, comparison and cost tables (CSV + LaTeX) from the metrics.
+r"""``synthad tables``: render summary, comparison and cost tables (CSV + LaTeX) from the metrics.
 
 Example::
 
-    synthad tables --metrics results/metrics.csv --params-json '{"scale": 100, "decimals": 1}' \\
+    synthad tables --metrics results/metrics.csv --params-json '{"scale": 100, "decimals": 1}' \
         --out results/tables
 
 See :mod:`synthad.report.tables` for the file names and the statistics.

@@ -17,7 +17,8 @@ from synthad.data.download import read_source
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the command-line options of ``synthad textures``."""
-    parser.add_argument("--out", required=True, type=Path, help="bank folder, e.g. data/banks/textures/builtin")
+    parser.add_argument("--out", required=True, type=Path,
+                        help="bank folder, e.g. data/banks/textures/builtin")
     parser.add_argument("--dtd", type=Path, help="use this texture folder (DTD or any images) instead")
     parser.add_argument("--size", type=int, default=256, help="side of the built-in textures (pixels)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the procedural textures")

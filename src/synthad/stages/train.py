@@ -92,7 +92,8 @@ def run(args: argparse.Namespace) -> None:
 def _check_needs(key: str, needs: frozenset[str], masks: Path | None, banks: dict[str, Path]) -> None:
     """Fail before training when an offline input the method declares is not given."""
     for need in sorted(needs):
-        path, flag = (masks, "--masks") if need == "foreground_masks" else (banks.get(need), f"--bank {need}=")
+        path, flag = ((masks, "--masks") if need == "foreground_masks"
+                      else (banks.get(need), f"--bank {need}="))
         if path is None or not Path(path).is_dir():
             raise ConfigError(f"method {key!r} needs {need}: pass an existing folder with {flag}"
                               f" (got {path})")

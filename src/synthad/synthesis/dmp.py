@@ -4,8 +4,8 @@ The anomaly source ``A`` is a defect-free training image "randomly extracted fro
 in the same dataset" (the paper's stage 1; its ablation swaps DTD for "the MVTec anomaly detection
 dataset"), i.e. of any category of the data set: pass those images as ``source_pool``. Without it,
 another image of the target's own category is used, which on aligned objects pastes nearly the same
-content (faint anomalies). The mask is ``M2 = A_M * P_M * I_M`` (Eq. 1: source foreground, binarised Perlin mask,
-target foreground), and the anomaly image is Eq. 2::
+content (faint anomalies). The mask is ``M2 = A_M * P_M * I_M`` (Eq. 1: source foreground, binarised
+Perlin mask, target foreground), and the anomaly image is Eq. 2::
 
     I_a = beta * (A * M2) + (1 - beta) * (I * M2) + I * (1 - M2),   beta ~ U[0, 0.8)
 
@@ -85,8 +85,10 @@ class DmpSynthesizer:
         self.perlin_scales, self.threshold, self.rotate_prob = perlin_scales, threshold, rotate_prob
 
     def __call__(self, pool: TrainingPool, index: int, rng: np.random.Generator) -> SyntheticSample:
-        """One sample from training image ``index``; the source comes from ``source_pool`` when given,
-        else it is ``pool.other(index, rng)``."""
+        """One sample from training image ``index``.
+
+        The source comes from ``source_pool`` when given, else it is ``pool.other(index, rng)``.
+        """
         normal, image_fg = rotate_with_foreground(pool.image(index), pool.foreground(index), rng,
                                                   self.rotate_prob)
         if rng.random() >= self.anomaly_prob:

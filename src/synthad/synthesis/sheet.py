@@ -38,8 +38,10 @@ def draw_anomalous(synth: Callable, pool: TrainingPool, count: int, seed: int,
 
 def synthesis_sheet(samples: list[tuple[int, SyntheticSample]], pool: TrainingPool, out: str | Path,
                     heading: str, per_row: int = 2) -> Path:
-    """Save ``per_row`` samples per row, each as three panels: normal (foreground outlined unless the
-    recipe rotated it), mask, synthetic image (mask outlined).
+    """Save ``per_row`` samples per row, each as three panels.
+
+    The panels are: normal (foreground outlined unless the recipe rotated it), mask, synthetic image
+    (mask outlined).
 
     Raises:
         ValueError: No sample to draw.

@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from synthad.synthesis.perlin import perlin_noise
+
 # skimage.data images that are part of the wheel (verified offline with scikit-image 0.26).
 SKIMAGE_NAMES = (
     "astronaut", "brick", "camera", "cat", "checkerboard", "clock", "coffee", "coins", "colorwheel",
@@ -24,7 +25,8 @@ SKIMAGE_NAMES = (
     "rocket", "text", "cell",
 )
 # The subset that are photographs of real scenes (no graphics, text or test patterns).
-SKIMAGE_PHOTOS = tuple(n for n in SKIMAGE_NAMES if n not in ("checkerboard", "colorwheel", "logo", "page", "text"))
+SKIMAGE_PHOTOS = tuple(n for n in SKIMAGE_NAMES
+                       if n not in ("checkerboard", "colorwheel", "logo", "page", "text"))
 
 
 def _square(image: np.ndarray, size: int) -> np.ndarray:

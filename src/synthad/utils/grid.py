@@ -40,7 +40,7 @@ def save_image_grid(images: list[np.ndarray], titles: list[str], out: str | Path
                              layout="constrained")
     for ax in axes.flat:
         ax.axis("off")
-    for ax, image, title, outline in zip(axes.flat, images, titles, outlines):
+    for ax, image, title, outline in zip(axes.flat, images, titles, outlines, strict=False):
         grey = image.ndim == 2
         ax.imshow(image, cmap="gray" if grey else None, vmin=0, vmax=1 if image.dtype != np.uint8 else 255)
         if outline is not None and outline.any() and not outline.all():

@@ -142,7 +142,9 @@ class Draem(Method):
             context.log(row)
             bar.set_postfix(loss=f"{row['loss']:.4f}", focal=f"{row['focal']:.4f}")
             done = epoch + 1
-            if context.checkpoint_path and (done % max(1, context.checkpoint_every) == 0 or done == cfg.epochs):
+            if context.checkpoint_path and (
+                done % max(1, context.checkpoint_every) == 0 or done == cfg.epochs
+            ):
                 save_training_state(context.checkpoint_path, done, objects, rng, identity)
         self.model.eval()
 
@@ -153,7 +155,8 @@ class Draem(Method):
         start, sums = time.perf_counter(), {"loss": 0.0, "l2": 0.0, "ssim": 0.0, "focal": 0.0}
         steps = math.ceil(len(pool) / self.config.batch_size)
         for _ in range(steps):
-            normal, augmented, mask = (t.to(device) for t in _make_batch(pool, synth, rng, self.config.batch_size))
+            batch = _make_batch(pool, synth, rng, self.config.batch_size)
+            normal, augmented, mask = (t.to(device) for t in batch)
             rec, logits = self.model(augmented)
             loss, terms = criterion(rec, normal, logits, mask)
             optimizer.zero_grad(set_to_none=True)

@@ -28,7 +28,7 @@ def test_every_synthesizer_builds_and_makes_anomalies(key, sources, pool):
     synth = build_synthesizer(key, sources)
     samples = draw_anomalous(synth, pool, 3, seed=1)
     assert len(samples) == 3
-    for index, s in samples:
+    for _index, s in samples:
         assert s.image.shape == (32, 32, 3) and s.mask.shape == (32, 32) and s.has_anomaly == 1.0
         assert s.kind != "normal" and not np.array_equal(s.image, s.normal)
 
