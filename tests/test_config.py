@@ -88,3 +88,15 @@ def test_slice_round_trip_matches_defaults():
     assert parse_slice('{"n_train": 5}', DemoConfig, "demo") == DemoConfig(n_train=5)
     with pytest.raises(ConfigError, match="not valid JSON"):
         parse_slice("{n_train: 5", DemoConfig, "demo")
+
+
+def test_sdas_section_is_checked_against_sdas_config():
+    from synthad.config import parse_params
+
+    sdas = {"image_size": 32, "block_out_channels": [32, 64, 64], "attention_resolutions": [8]}
+    params = parse_params({"synthesis": {"sdas": sdas}})
+    assert params.synthesis.sdas["image_size"] == 32
+    with pytest.raises(ConfigError, match="synthesis.sdas.train_step"):
+        parse_params({"synthesis": {"sdas": {"train_step": 10}}})
+    with pytest.raises(ConfigError, match="synthesis.sdas"):
+        parse_params({"synthesis": {"sdas": {"prediction_type": "x0"}}})

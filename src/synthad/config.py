@@ -315,6 +315,7 @@ def parse_params(data: dict, where: str = "params.yaml:") -> Params:
     """Validate a whole parsed ``params.yaml`` (including every method section)."""
     params = build(Params, data, where)
     validate_methods(params, where)
+    validate_sdas(params, where)
     return params
 
 
@@ -331,6 +332,13 @@ def validate_methods(params: Params, where: str = "params.yaml:") -> None:
         get_method(key)
     for key, section in params.method_params.items():
         method_config(key, section, _join(where, f"method_params.{key}"))
+
+
+def validate_sdas(params: Params, where: str = "params.yaml:") -> None:
+    """Check ``synthesis.sdas`` against :class:`~synthad.synthesis.sdas.SdasConfig` (names the bad key)."""
+    from synthad.synthesis.sdas import SdasConfig  # deferred: imports diffusers
+
+    build(SdasConfig, params.synthesis.sdas, _join(where, "synthesis.sdas"))
 
 
 def method_config(key: str, section: dict | None, where: str | None = None):

@@ -11,6 +11,11 @@ def sdas_json():
     return as_json(config.get("synthesis", {}).get("sdas"))
 
 
+def sdas_train_json():
+    """Only the keys that define the model: a sampling change re-samples but never re-trains."""
+    return as_json(training_slice(config.get("synthesis", {}).get("sdas")))
+
+
 rule textures_builtin:
     output:
         directory("data/banks/textures/builtin"),
@@ -62,7 +67,7 @@ rule sdas_train:
     resources:
         gpu=1,
     params:
-        sdas=lambda wc: sdas_json(),
+        sdas=lambda wc: sdas_train_json(),
     shell:
         "synthad sdas-train --index {input.index} --params-json {params.sdas:q} --out {output}"
         " --threads {threads} --no-progress > {log} 2>&1"

@@ -10,6 +10,7 @@ from pathlib import Path
 from synthad.config import DatasetEntry, build, parse_params
 from synthad.data.registry import get_dataset, resolve_categories
 from synthad.methods import get_method
+from synthad.synthesis.sdas_config import training_slice
 
 # Rules call `synthad <stage>`: make it the one installed beside this Snakemake, even when the
 # environment is not activated (e.g. `.venv/bin/snakemake ...`).

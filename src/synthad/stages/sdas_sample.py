@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 
 from synthad.banks import write_image_bank
-from synthad.synthesis.sdas_config import load_sdas_config
+from synthad.synthesis.sdas_config import SAMPLING_KEYS, load_sdas_config
 from synthad.utils.runtime import select_device
 
 
@@ -45,12 +45,9 @@ def run(args: argparse.Namespace) -> None:
         batch_size=cfg.sample_batch_size, device=device, progress=not args.no_progress,
         steps=cfg.sampling_steps, strength_batch=cfg.strength_batch)
     names = [f"sdas_{i:05d}" for i in range(len(images))]
-    params = {k: v for k, v in asdict(cfg).items() if k in SAMPLING_KEYS} | {
+    params = {k: v for k, v in asdict(cfg).items() if k in SAMPLING_KEYS + ("image_size",)} | {
         "model": str(args.model), "strengths": dict(zip(names, strengths.round(5).tolist(), strict=True))}
     write_image_bank(args.out, zip(names, images, strict=True), "sdas", "sdas", params, args.seed)
     print(f"wrote {len(images)} SDAS samples (s in [{strengths.min():.3f}, {strengths.max():.3f}])"
           f" to {args.out}")
 
-
-SAMPLING_KEYS = ("image_size", "sampling_steps", "strength_min", "strength_max", "strength_batch",
-                 "n_samples")

@@ -1,0 +1,150 @@
+"""SDAS sampling (synthad.synthesis.sdas): strength-inflated DDPM steps, sampler, configuration."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from diffusers import DDPMScheduler
+
+from synthad.synthesis.ddpm import build_scheduler, build_unet
+from synthad.synthesis.sdas import SdasConfig, StrengthScheduler, draw_strengths, sdas_sample
+
+VARIANCES = ["learned_range", "fixed_small"]
+
+
+def tiny_config(variance: str = "learned_range", **kw) -> SdasConfig:
+    return SdasConfig(image_size=16, block_out_channels=[32, 32], attention_resolutions=[8],
+                      attention_head_dim=32, layers_per_block=1, variance_type=variance, **kw)
+
+
+@pytest.fixture(scope="module", params=VARIANCES)
+def model(request):
+    """A randomly initialised tiny U-Net and its scheduler, respaced to 20 steps."""
+    torch.manual_seed(0)
+    cfg = tiny_config(request.param)
+    scheduler = build_scheduler(cfg)
+    scheduler.set_timesteps(20)
+    return build_unet(cfg).eval(), scheduler
+
+
+def posterior_mean_and_std(scheduler, output, t, x):
+    """The reverse-step mean (clipped x0) and noise std, written out from the DDPM formulas."""
+    prev = int(scheduler.previous_timestep(t))
+    abar = scheduler.alphas_cumprod[t].double()
+    abar_prev = scheduler.alphas_cumprod[prev].double() if prev >= 0 else torch.tensor(1.0).double()
+    beta = 1 - abar / abar_prev
+    eps, v = output[:, :3].double(), output[:, 3:].double()
+    x0 = ((x.double() - (1 - abar).sqrt() * eps) / abar.sqrt()).clamp(-1, 1)
+    mean = abar_prev.sqrt() * beta / (1 - abar) * x0 + (1 - beta).sqrt() * (1 - abar_prev) / (1 - abar) * x
+    post_var = beta * (1 - abar_prev) / (1 - abar)
+    if prev < 0:  # last step: no noise
+        return mean, torch.zeros(())
+    if scheduler.config.variance_type == "fixed_small":
+        return mean, post_var.sqrt()
+    frac = (v + 1) / 2
+    return mean, torch.exp(0.5 * (frac * beta.log() + (1 - frac) * post_var.log()))
+
+
+def test_leading_spacing_is_realnets_respacing():
+    scheduler = build_scheduler(SdasConfig())
+    scheduler.set_timesteps(20)
+    assert scheduler.timesteps.tolist() == list(range(950, -1, -50))
+
+
+@torch.no_grad()
+def test_zero_strength_matches_stock_ddpm_step_for_step(model):
+    unet, ours = model
+    stock = DDPMScheduler.from_config(ours.config)
+    stock.set_timesteps(20)
+    x = torch.randn(2, 3, 16, 16, generator=torch.Generator().manual_seed(0))
+    for k, t in enumerate(ours.timesteps):
+        output = unet(x, t).sample
+        a = stock.step(output, t, x, generator=torch.Generator().manual_seed(k)).prev_sample
+        b = ours.step(output, t, x, generator=torch.Generator().manual_seed(k)).prev_sample
+        assert torch.equal(a, b)
+        x = a
+
+
+@pytest.mark.parametrize("strength", [0.15, torch.tensor([0.0, 0.1, 0.2, 1.0])])
+@torch.no_grad()
+def test_strength_inflates_injected_noise_by_sqrt_one_plus_s(model, strength):
+    unet, scheduler = model
+    ours = StrengthScheduler.from_config(scheduler.config)
+    ours.set_timesteps(20)
+    ours.strength = strength
+    factor = torch.sqrt(1 + torch.as_tensor(strength, dtype=torch.float64)).reshape(-1, 1, 1, 1)
+    x = torch.randn(4, 3, 16, 16, generator=torch.Generator().manual_seed(0))
+    for k, t in enumerate(scheduler.timesteps):
+        output = unet(x, t).sample
+        mean, std = posterior_mean_and_std(scheduler, output, t, x)
+        plain = scheduler.step(output, t, x, generator=torch.Generator().manual_seed(k)).prev_sample
+        raised = ours.step(output, t, x, generator=torch.Generator().manual_seed(k)).prev_sample
+        z = torch.randn(x.shape, generator=torch.Generator().manual_seed(k)).double()
+        torch.testing.assert_close(plain - mean, std * z, rtol=1e-4, atol=1e-5)
+        torch.testing.assert_close(raised - mean, factor * (plain - mean), rtol=1e-4, atol=1e-5)
+        x = raised
+
+
+def test_unsupported_variance_type_is_rejected():
+    scheduler = StrengthScheduler(variance_type="fixed_large")
+    x = torch.zeros(1, 3, 4, 4)
+    with pytest.raises(ValueError, match="variance_type"):
+        scheduler.step(x, 999, x)
+
+
+def test_strengths_are_drawn_once_per_group():
+    s = draw_strengths(40, (0.1, 0.2), 16, seed=3)
+    assert s.shape == (40,) and s.dtype == np.float32
+    assert len(np.unique(s[:16])) == 1 and len(np.unique(s[16:32])) == 1 and len(np.unique(s)) == 3
+    assert ((s >= 0.1) & (s <= 0.2)).all()
+    np.testing.assert_array_equal(s, draw_strengths(40, (0.1, 0.2), 16, seed=3))
+    assert (draw_strengths(5, 0.0, 16, seed=0) == 0).all()
+    with pytest.raises(ValueError, match="strength"):
+        draw_strengths(5, (0.3, 0.1), 16, seed=0)
+
+
+def test_sampler_is_seeded_and_independent_of_batching(model):
+    unet, scheduler = model
+    run = dict(strength=(0.1, 0.2), progress=False, strength_batch=2)
+    a, sa = sdas_sample(unet, scheduler, 5, seed=7, batch_size=5, **run)
+    b, sb = sdas_sample(unet, scheduler, 5, seed=7, batch_size=2, **run)
+    c, _ = sdas_sample(unet, scheduler, 5, seed=8, batch_size=5, **run)
+    assert a.shape == (5, 16, 16, 3) and a.dtype == np.uint8
+    np.testing.assert_array_equal(sa, sb)
+    assert np.abs(a.astype(int) - b).max() <= 1  # batched convolutions may round differently
+    assert not np.array_equal(a, c)
+    assert scheduler.timesteps.tolist() == list(range(950, -1, -50))  # the caller's scheduler is untouched
+
+
+def test_zero_strength_sampler_reports_zero_strengths(model):
+    unet, scheduler = model
+    images, strengths = sdas_sample(unet, scheduler, 2, 0.0, seed=0, progress=False)
+    assert images.shape == (2, 16, 16, 3) and (strengths == 0).all()
+
+
+def test_paper_defaults():
+    cfg = SdasConfig()
+    assert cfg.block_out_channels == [256, 256, 512, 512, 1024, 1024]
+    assert cfg.attention_resolutions == [32, 16, 8] and cfg.attention_head_dim == 64
+    assert (cfg.num_train_timesteps, cfg.sampling_steps, cfg.variance_type) == (1000, 20, "learned_range")
+    assert (cfg.strength_min, cfg.strength_max, cfg.strength_batch, cfg.n_samples) == (0.1, 0.2, 16, 256)
+    assert cfg.level_sizes() == [256, 128, 64, 32, 16, 8]
+    assert math.isclose(cfg.ema_decay, 0.9999) and cfg.batch_size % cfg.micro_batch_size == 0
+
+
+@pytest.mark.parametrize("bad, key", [
+    ({"variance_type": "learned"}, "variance_type"),
+    ({"attention_resolutions": [12]}, "attention_resolutions"),
+    ({"image_size": 100}, "image_size"),
+    ({"block_out_channels": [256, 100, 512, 512, 1024, 1024]}, "block_out_channels"),
+    ({"micro_batch_size": 7}, "micro_batch_size"),
+    ({"strength_min": 0.3}, "strength_min"),
+    ({"beta_start": 0.03}, "beta_start"),
+    ({"sampling_steps": 0}, "sampling_steps"),
+    ({"ema_decay": 1.0}, "ema_decay"),
+    ({"train_steps": 0}, "train_steps"),
+])
+def test_bad_config_is_a_clear_error(bad, key):
+    with pytest.raises(ValueError, match=key):
+        SdasConfig(**bad)
