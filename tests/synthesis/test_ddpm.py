@@ -136,3 +136,21 @@ def test_save_load_round_trip_and_clear_errors(tmp_path):
     weights.write_bytes(weights.read_bytes()[:100])
     with pytest.raises(DataError, match="cannot load"):
         load_unet(tmp_path / "unet")
+
+
+def test_v_prediction_exact_output_has_zero_mse_and_zero_kl(tables):
+    t = torch.tensor([100, 300, 500, 950])
+    x0 = torch.rand(4, 3, 8, 8) * 2 - 1
+    noise = torch.randn(4, 3, 8, 8)
+    xt = tables.at("sqrt_abar", t) * x0 + tables.at("sqrt_1m_abar", t) * noise
+    v = tables.at("sqrt_abar", t) * noise - tables.at("sqrt_1m_abar", t) * x0
+    mse, vb = hybrid_loss(torch.cat([v, -torch.ones_like(v)], 1), x0, xt, t, noise, tables, "v_prediction")
+    assert mse.abs().max() < 1e-10 and vb.abs().max() < 1e-4  # exact mean and posterior variance
+    mse_eps, _ = hybrid_loss(torch.cat([v, -torch.ones_like(v)], 1), x0, xt, t, noise, tables)
+    assert (mse_eps > 1e-3).all()  # the same output read as eps is wrong: the flag matters
+
+
+def test_v_prediction_reaches_the_scheduler():
+    assert build_scheduler(tiny_config(prediction_type="v_prediction")).config.prediction_type == "v_prediction"
+    with pytest.raises(ValueError, match="prediction_type"):
+        tiny_config(prediction_type="sample")
