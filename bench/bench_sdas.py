@@ -1,7 +1,8 @@
 """Benchmark SDAS: sampling images/s and DDPM training-step time, written to bench/results/sdas.json.
 
-Measures, with ``--threads`` torch threads, for the CPU demo configuration (``--demo-*`` options)
-and, with ``--paper``, RealNet's paper configuration (256 px ADM-size U-Net; meant for a GPU):
+Measures, with ``--threads`` torch threads, for the CPU demo configuration (``synthesis.sdas`` of
+``params.yaml``) and, with ``--paper``, RealNet's paper configuration (256 px ADM-size U-Net;
+meant for a GPU):
 
 * SDAS sampling throughput: images per second of ``sdas_sample`` (``--steps`` respaced ancestral
   steps, strength ``U(0.1, 0.2)``) on ``--images`` images in batches of ``--batch``,
@@ -84,12 +85,10 @@ def bench(name: str, cfg: SdasConfig, args: argparse.Namespace, device: torch.de
 
 
 def demo_config(args: argparse.Namespace) -> SdasConfig:
-    """The CPU demo setting (what ``params.yaml`` overrides)."""
-    return SdasConfig(image_size=args.demo_size, block_out_channels=args.demo_widths,
-                      attention_resolutions=args.demo_attention, layers_per_block=args.demo_layers,
-                      attention_head_dim=args.demo_head, norm_num_groups=args.demo_groups,
-                      batch_size=args.demo_batch, micro_batch_size=args.demo_batch,
-                      train_steps=args.demo_train_steps)
+    """The CPU demo setting: ``synthesis.sdas`` of ``--params`` over the paper defaults."""
+    from synthad.config import build, load_params
+
+    return build(SdasConfig, load_params(args.params).synthesis.sdas, "synthesis.sdas")
 
 
 def parse_args() -> argparse.Namespace:
@@ -101,14 +100,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--images", type=int, default=16, help="images timed for the sampling throughput")
     p.add_argument("--batch", type=int, default=16, help="sampling batch")
     p.add_argument("--train-steps", type=int, default=3, help="timed training steps")
-    p.add_argument("--demo-size", type=int, default=32)
-    p.add_argument("--demo-widths", type=int, nargs="+", default=[32, 64, 64])
-    p.add_argument("--demo-attention", type=int, nargs="*", default=[8])
-    p.add_argument("--demo-layers", type=int, default=1)
-    p.add_argument("--demo-head", type=int, default=32)
-    p.add_argument("--demo-groups", type=int, default=32)
-    p.add_argument("--demo-batch", type=int, default=16)
-    p.add_argument("--demo-train-steps", type=int, default=1000)
+    p.add_argument("--params", type=Path, default=Path("params.yaml"), help="demo setting: its synthesis.sdas")
     p.add_argument("--paper", action="store_true", help="also the paper configuration (GPU)")
     p.add_argument("--out", type=Path, default=Path("bench/results/sdas.json"))
     return p.parse_args()
