@@ -100,7 +100,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--images", type=int, default=16, help="images timed for the sampling throughput")
     p.add_argument("--batch", type=int, default=16, help="sampling batch")
     p.add_argument("--train-steps", type=int, default=3, help="timed training steps")
-    p.add_argument("--params", type=Path, default=Path("params.yaml"), help="demo setting: its synthesis.sdas")
+    p.add_argument("--params", type=Path, default=Path("params.yaml"),
+                   help="demo setting: its synthesis.sdas")
     p.add_argument("--paper", action="store_true", help="also the paper configuration (GPU)")
     p.add_argument("--out", type=Path, default=Path("bench/results/sdas.json"))
     return p.parse_args()

@@ -1,5 +1,7 @@
-"""``synthad sdas-train``, ``sdas-sample``, ``sdas-sheet`` end to end on tiny real photographs, and the
-SDAS bank feeding DRAEM's training through the common bank interface."""
+"""``synthad sdas-train``, ``sdas-sample``, ``sdas-sheet`` end to end on tiny real photographs.
+
+Also: the SDAS bank feeds DRAEM's training through the common bank interface.
+"""
 
 from __future__ import annotations
 
@@ -57,7 +59,8 @@ def test_sdas_bank_trains_draem(sdas_run, tmp_path):
               "anomaly_source": "sdas"}
     out = tmp_path / "draem"
     assert main(["train", "--index", str(index), "--method", "draem", "--seed", "0", "--out", str(out),
-                 "--params-json", json.dumps(params), "--bank", f"sdas={root / 'bank'}", "--no-progress"]) == 0
+                 "--params-json", json.dumps(params), "--bank", f"sdas={root / 'bank'}",
+                 "--no-progress"]) == 0
     assert (out / "model.pt").is_file()
 
 

@@ -151,6 +151,7 @@ def test_v_prediction_exact_output_has_zero_mse_and_zero_kl(tables):
 
 
 def test_v_prediction_reaches_the_scheduler():
-    assert build_scheduler(tiny_config(prediction_type="v_prediction")).config.prediction_type == "v_prediction"
+    scheduler = build_scheduler(tiny_config(prediction_type="v_prediction"))
+    assert scheduler.config.prediction_type == "v_prediction"
     with pytest.raises(ValueError, match="prediction_type"):
         tiny_config(prediction_type="sample")

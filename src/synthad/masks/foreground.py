@@ -117,7 +117,7 @@ def write_masks(index: pd.DataFrame, setting: MaskSetting, out_dir: str | Path,
     if len(set(targets)) != len(targets):
         raise DataError(f"{out_dir}: two images of the index map to the same mask file name")
     with atomic_dir(out_dir) as tmp:
-        for path, target in tqdm(list(zip(paths, targets)), desc="masks", disable=not progress):
+        for path, target in tqdm(list(zip(paths, targets, strict=True)), desc="masks", disable=not progress):
             mask = foreground_mask(read_image(path), setting)
             dest = tmp / target
             dest.parent.mkdir(parents=True, exist_ok=True)

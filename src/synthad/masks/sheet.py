@@ -39,7 +39,7 @@ def contact_sheet(images: list[np.ndarray], masks: list[np.ndarray], titles: lis
                              layout="constrained")
     for ax in axes.flat:
         ax.axis("off")
-    for ax, image, mask, title in zip(axes.flat, images, masks, titles):
+    for ax, image, mask, title in zip(axes.flat, images, masks, titles, strict=False):
         shown = image.astype(np.float32) / 255
         # Dim the background instead of hiding it, so a missed part of the object stays visible.
         shown[~mask] *= 0.35

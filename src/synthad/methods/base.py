@@ -76,7 +76,8 @@ class FitContext:
             DataError: No bank of that kind was given, or it is missing or corrupt.
         """
         if kind not in self.banks:
-            raise DataError(f"no {kind!r} anomaly bank given to training (have: {sorted(self.banks) or 'none'});"
+            have = sorted(self.banks) or "none"
+            raise DataError(f"no {kind!r} anomaly bank given to training (have: {have});"
                             f" pass --bank {kind}=<folder> to `synthad train`")
         return open_bank(self.banks[kind], size, kind)
 

@@ -46,7 +46,8 @@ def run(args: argparse.Namespace) -> None:
         steps=cfg.sampling_steps, strength_batch=cfg.strength_batch)
     names = [f"sdas_{i:05d}" for i in range(len(images))]
     params = {k: v for k, v in asdict(cfg).items() if k in SAMPLING_KEYS + ("image_size",)} | {
-        "model": str(args.model), "strengths": dict(zip(names, strengths.round(5).tolist(), strict=True))}
+        "model": str(args.model),
+        "strengths": dict(zip(names, strengths.astype(float).round(5).tolist(), strict=True))}
     write_image_bank(args.out, zip(names, images, strict=True), "sdas", "sdas", params, args.seed)
     print(f"wrote {len(images)} SDAS samples (s in [{strengths.min():.3f}, {strengths.max():.3f}])"
           f" to {args.out}")

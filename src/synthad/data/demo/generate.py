@@ -69,7 +69,8 @@ _OBJECTS = {"washer": (sample_washer, render_washer), "circuit": (sample_circuit
 
 def image_rng(seed: int, category: str, split: str, defect: str, number: int) -> np.random.Generator:
     """The generator of one image; stable across runs and independent of the other images."""
-    key = [seed, zlib.crc32(category.encode()), zlib.crc32(split.encode()), zlib.crc32(defect.encode()), number]
+    key = [seed, zlib.crc32(category.encode()), zlib.crc32(split.encode()), zlib.crc32(defect.encode()),
+           number]
     return np.random.default_rng(key)
 
 

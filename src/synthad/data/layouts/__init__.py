@@ -29,7 +29,10 @@ LAYOUTS: dict[str, Callable[[Path, str], list[dict]]] = {
     "dagm": rows_dagm,
 }
 
-__all__ = ["LAYOUTS", "build_index", "rows_btad", "rows_dagm", "rows_demo", "rows_mvtec", "rows_mvtec_loco", "rows_visa"]
+__all__ = [
+    "LAYOUTS", "build_index", "rows_btad", "rows_dagm", "rows_demo", "rows_mvtec", "rows_mvtec_loco",
+    "rows_visa",
+]
 
 
 def build_index(spec: DatasetSpec, root: Path | str, category: str, out_csv: Path | str) -> pd.DataFrame:

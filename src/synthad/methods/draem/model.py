@@ -77,7 +77,8 @@ class DiscriminativeSubNetwork(nn.Module):
         self.encoder = nn.ModuleList(double_conv(a, b) for a, b in zip(widths[:-1], widths[1:], strict=True))
         self.pool = nn.MaxPool2d(2)
         # (up-conv in -> out, skip width): decoder from the 8x8 bottleneck back to full size.
-        dec = [(8 * w, 8 * w, 8 * w), (8 * w, 4 * w, 8 * w), (4 * w, 2 * w, 4 * w), (2 * w, w, 2 * w), (w, w, w)]
+        dec = [(8 * w, 8 * w, 8 * w), (8 * w, 4 * w, 8 * w), (4 * w, 2 * w, 4 * w), (2 * w, w, 2 * w),
+               (w, w, w)]
         self.ups = nn.ModuleList(up_conv(a, b) for a, b, _ in dec)
         self.decoder = nn.ModuleList(double_conv(b + s, b) for _, b, s in dec)
         self.out = nn.Conv2d(w, out_channels, 3, padding=1)
