@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from synthad.synthesis.ddpm import DiffusionTables, _train_step, build_scheduler, build_unet
+from synthad.synthesis.ddpm import DiffusionTables, build_scheduler, build_unet, train_step
 from synthad.synthesis.sdas import SdasConfig, sdas_sample
 from synthad.utils.io import write_json
 
@@ -62,7 +62,7 @@ def train_step_seconds(cfg: SdasConfig, steps: int, device: torch.device) -> flo
     rng, times = np.random.default_rng(0), []
     for i in range(steps + 1):  # the first step warms up allocators and is dropped
         start = time.perf_counter()
-        _train_step(unet, optimizer, data, rng, scheduler, tables, cfg)
+        train_step(unet, optimizer, data, rng, scheduler, tables, cfg)
         _sync(device)
         if i:
             times.append(time.perf_counter() - start)

@@ -110,8 +110,10 @@ def hybrid_loss(output: torch.Tensor, x0: torch.Tensor, xt: torch.Tensor, t: tor
                 prediction_type: str = "epsilon") -> tuple[torch.Tensor, torch.Tensor]:
     """Improved-DDPM's per-image losses ``(mse, vb)``, each ``(B,)``; the training loss is ``mse + vb``.
 
-    ``mse = mean |eps - eps_theta|^2``. With ``x0_hat = (x_t - sqrt(1 - abar_t) sg(eps_theta)) /
-    sqrt(abar_t)`` (``sg`` = stop-gradient: the bound trains only the variance), the model's
+    ``mse = mean |eps - eps_theta|^2`` (for ``v_prediction``: ``mean |v - v_theta|^2``). With
+    ``x0_hat = (x_t - sqrt(1 - abar_t) sg(eps_theta)) / sqrt(abar_t)`` (for v:
+    ``sqrt(abar_t) x_t - sqrt(1 - abar_t) sg(v_theta)``; ``sg`` = stop-gradient: the bound trains
+    only the variance), the model's
     ``mu = coef_x0 x0_hat + coef_xt x_t`` and
     ``log Sigma = f log beta_t + (1 - f) log beta~_t``, ``f = (v + 1) / 2``::
 
@@ -162,7 +164,7 @@ def images_to_tensor(images: np.ndarray, cfg: SdasConfig, device: str | torch.de
     return torch.from_numpy(images).permute(0, 3, 1, 2).contiguous().to(device)
 
 
-def _train_step(unet, optimizer, data, rng, scheduler, tables, cfg) -> tuple[float, float]:
+def train_step(unet, optimizer, data, rng, scheduler, tables, cfg) -> tuple[float, float]:
     """One optimiser step on a batch drawn with replacement; returns the batch's mean (mse, vb)."""
     index = torch.from_numpy(rng.integers(0, len(data), cfg.batch_size))
     optimizer.zero_grad(set_to_none=True)
@@ -230,7 +232,7 @@ def train_ddpm(images: np.ndarray, cfg: SdasConfig, seed: int = 0, device: str |
     window = []
     for step in tqdm(range(start + 1, cfg.train_steps + 1), desc="SDAS DDPM", initial=start,
                      total=cfg.train_steps, disable=not progress):
-        window.append(_train_step(unet, optimizer, data, rng, scheduler, tables, cfg))
+        window.append(train_step(unet, optimizer, data, rng, scheduler, tables, cfg))
         ema.step(unet.parameters())
         if log is not None and (step % log_every == 0 or step == cfg.train_steps):
             mse, vb = np.mean(window, axis=0)
