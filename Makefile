@@ -41,6 +41,8 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_draem.py
 	$(BIN)/python bench/bench_metrics.py
+	$(BIN)/python bench/bench_synthesis.py
+	$(BIN)/python bench/bench_sdas.py --threads 1
 
 repro: $(STAMP)
 	$(BIN)/dvc repro
