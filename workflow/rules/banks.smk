@@ -78,10 +78,11 @@ def sdas_bank_inputs(wc):
     return {} if PARAMS.synthesis.sia_dir else {"model": f"data/banks/diffusion/{wc.dataset}/{wc.category}"}
 
 
-def sdas_bank_command(wc, input, output):
+def sdas_bank_command(wc, input, output, threads):
     if PARAMS.synthesis.sia_dir:
         return f"sia-import --sia {shlex.quote(PARAMS.synthesis.sia_dir)} --category {wc.category} --out {output}"
-    return f"sdas-sample --model {input.model} --params-json {shlex.quote(sdas_json())} --out {output} --no-progress"
+    return (f"sdas-sample --model {input.model} --params-json {shlex.quote(sdas_json())} --out {output}"
+            f" --threads {threads} --no-progress")
 
 
 rule sdas_bank:
@@ -98,7 +99,7 @@ rule sdas_bank:
         command=sdas_bank_command,
         sdas=lambda wc: sdas_json(),  # re-sample when the SDAS settings change
     shell:
-        "synthad {params.command} --threads {threads} > {log} 2>&1"
+        "synthad {params.command} > {log} 2>&1"
 
 
 rule sdas_strength_sheet:
