@@ -14,7 +14,8 @@ from synthad.utils.io import atomic_path  # noqa: E402
 
 
 def save_image_grid(images: list[np.ndarray], titles: list[str], out: str | Path, columns: int,
-                    heading: str = "", outlines: list[np.ndarray | None] | None = None) -> Path:
+                    heading: str = "", outlines: list[np.ndarray | None] | None = None,
+                    outline_colour: str = "red", panel_inches: float = 2.2) -> Path:
     """Save images in a grid, row by row, each with a caption and optionally an outlined mask.
 
     Args:
@@ -23,7 +24,9 @@ def save_image_grid(images: list[np.ndarray], titles: list[str], out: str | Path
         out: PNG path, written atomically.
         columns: Images per row.
         heading: Figure title.
-        outlines: Optional ``(H, W)`` masks whose boundary is drawn in red on the matching image.
+        outlines: Optional ``(H, W)`` masks whose boundary is drawn on the matching image.
+        outline_colour: Matplotlib colour of those boundaries.
+        panel_inches: Width of one panel in the figure.
 
     Returns:
         ``out`` as a Path.
@@ -36,15 +39,15 @@ def save_image_grid(images: list[np.ndarray], titles: list[str], out: str | Path
         raise ValueError("save_image_grid needs as many titles (and outlines) as images, at least one")
     columns = max(1, min(columns, len(images)))
     rows = -(-len(images) // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(2.2 * columns, 2.4 * rows + 0.4), squeeze=False,
-                             layout="constrained")
+    size = (panel_inches * columns, (panel_inches + 0.2) * rows + 0.4)
+    fig, axes = plt.subplots(rows, columns, figsize=size, squeeze=False, layout="constrained")
     for ax in axes.flat:
         ax.axis("off")
     for ax, image, title, outline in zip(axes.flat, images, titles, outlines, strict=False):
         grey = image.ndim == 2
         ax.imshow(image, cmap="gray" if grey else None, vmin=0, vmax=1 if image.dtype != np.uint8 else 255)
         if outline is not None and outline.any() and not outline.all():
-            ax.contour(outline.astype(np.float32), levels=[0.5], colors="red", linewidths=0.6)
+            ax.contour(outline.astype(np.float32), levels=[0.5], colors=outline_colour, linewidths=0.6)
         ax.set_title(title, fontsize=7)
     if heading:
         fig.suptitle(heading, fontsize=9)
