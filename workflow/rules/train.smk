@@ -13,12 +13,19 @@ def train_inputs(wc):
     for kind in BANK_KINDS:
         if kind in needs:
             inputs[kind] = bank_dir(kind, wc.dataset, wc.category)
+    if "dataset_images" in needs:  # DMP's sources: every other category of the data set
+        others = [c for c in categories(wc.dataset) if c != wc.category]
+        inputs["source_indexes"] = [f"data/index/{wc.dataset}/{c}.csv" for c in others]
+        inputs["source_masks"] = [f"data/masks/{wc.dataset}/{c}" for c in others]
     return inputs
 
 
 def optional_flags(wc, input):
     flags = [f"--masks {input.masks}"] if "masks" in input.keys() else []
     flags += [f"--bank {kind}={input[kind]}" for kind in BANK_KINDS if kind in input.keys()]
+    if "source_indexes" in input.keys():
+        flags += [f"--source-index {i}" for i in input.source_indexes]
+        flags += [f"--source-masks {m}" for m in input.source_masks]
     return " ".join(flags)
 
 

@@ -182,3 +182,31 @@ def _area_resize(image: np.ndarray, size: int, interpolation: int) -> np.ndarray
     if image.shape[:2] == (size, size):
         return image
     return cv2.resize(image, (size, size), interpolation=interpolation)
+
+
+def load_pool_arrays(sources: list[tuple[str | Path, str | Path | None]], size: int,
+                     limit: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Training images (and foregrounds) of several categories, concatenated.
+
+    DMP draws its anomaly sources from the defect-free images of every category of the data set
+    (Peng et al. 2024, Sec. 3.1); this reads them.
+
+    Args:
+        sources: ``(index_csv, masks_dir or None)`` per category.
+        size: Side of the square output.
+        limit: At most this many images per category (``None``: all).
+
+    Returns:
+        ``images (N, size, size, 3)`` uint8 and ``foregrounds (N, size, size)`` uint8, or ``None``
+        when any category came without masks (then no foreground constrains the source).
+
+    Raises:
+        DataError: ``sources`` is empty or an index has no training image.
+    """
+    if not sources:
+        raise DataError("no source categories given")
+    parts = [load_train_images(index, size, limit, masks) for index, masks in sources]
+    images = np.concatenate([p[0] for p in parts])
+    if any(p[1] is None for p in parts):
+        return images, None
+    return images, np.concatenate([p[1] for p in parts])

@@ -7,7 +7,8 @@ methods through this interface:
 * ``Config``: a dataclass whose defaults are the paper's values; ``params.yaml``'s
   ``method_params.<key>`` section is validated against it.
 * ``needs``: which offline inputs ``fit`` reads besides the training images:
-  ``"foreground_masks"`` and anomaly banks by kind (``"textures"``, ``"natural"``, ``"sdas"``).
+  ``"foreground_masks"``, anomaly banks by kind (``"textures"``, ``"natural"``, ``"sdas"``) and
+  ``"dataset_images"`` (the training images of the data set's *other* categories, DMP's sources).
   When it depends on the configuration (DRAEM's ``anomaly_source``), ``needs_for(config)`` says so.
 * ``fit(train, context)``: trains on defect-free images only; resumes from
   ``context.checkpoint_path`` when it exists.
@@ -28,7 +29,9 @@ import torch
 from torch.utils.data import Dataset
 
 from synthad.banks import Bank, open_bank
+from synthad.data.loader import load_pool_arrays
 from synthad.errors import DataError
+from synthad.synthesis.sample import TrainingPool
 
 
 @dataclass
@@ -55,6 +58,9 @@ class FitContext:
         checkpoint_every: Save the training state every this many epochs.
         banks: Bank kind (``"textures"``, ``"natural"``, ``"sdas"``) -> bank folder, for the kinds
             the method needs; open them with :meth:`bank`.
+        dataset_sources: ``(index_csv, foreground mask folder or None)`` of the data set's other
+            categories, for methods that need ``"dataset_images"``; read them with :meth:`source_pool`.
+            Empty for a one-category data set.
         log: Called once per epoch with a flat dict of numbers (epoch, losses, lr, seconds); the
             training stage writes these rows to ``train_log.csv``.
         progress: Show a progress bar.
@@ -65,9 +71,9 @@ class FitContext:
     checkpoint_path: Path | None = None
     checkpoint_every: int = 1
     banks: dict[str, Path] = field(default_factory=dict)
+    dataset_sources: list[tuple[Path, Path | None]] = field(default_factory=list)
     log: Callable[[dict[str, float]], None] = lambda row: None
     progress: bool = True
-
 
     def bank(self, kind: str, size: int) -> Bank:
         """Open the bank of ``kind`` at training resolution ``size`` (checksums verified).
@@ -80,6 +86,17 @@ class FitContext:
             raise DataError(f"no {kind!r} anomaly bank given to training (have: {have});"
                             f" pass --bank {kind}=<folder> to `synthad train`")
         return open_bank(self.banks[kind], size, kind)
+
+    def source_pool(self, size: int, limit: int | None = None) -> TrainingPool | None:
+        """Training images of the other categories at ``size`` (``None`` when there are none).
+
+        Args:
+            size: Side of the square images.
+            limit: At most this many images per category (``None``: all).
+        """
+        if not self.dataset_sources:
+            return None
+        return TrainingPool(*load_pool_arrays(self.dataset_sources, size, limit))
 
 
 class Method(abc.ABC):

@@ -11,10 +11,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import numpy as np
-
 from synthad.banks import open_bank, parse_bank_flags
-from synthad.data.loader import load_train_images
+from synthad.data.loader import load_pool_arrays, load_train_images
 from synthad.errors import DataError
 from synthad.synthesis.registry import build_synthesizer, get_synthesizer
 from synthad.synthesis.sample import TrainingPool
@@ -67,10 +65,5 @@ def source_pool(args: argparse.Namespace) -> TrainingPool:
     if len(args.source_masks) not in (0, len(args.source_index)):
         raise DataError("give one --source-masks per --source-index (or none)")
     masks = args.source_masks or [None] * len(args.source_index)
-    parts = [load_train_images(args.index, args.size, args.pool, args.masks)]
-    parts += [load_train_images(i, args.size, args.pool, m)
-              for i, m in zip(args.source_index, masks, strict=True)]
-    images = np.concatenate([p[0] for p in parts])
-    if any(p[1] is None for p in parts):
-        return TrainingPool(images)
-    return TrainingPool(images, np.concatenate([p[1] for p in parts]))
+    sources = [(args.index, args.masks), *zip(args.source_index, masks, strict=True)]
+    return TrainingPool(*load_pool_arrays(sources, args.size, args.pool))

@@ -47,6 +47,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bank", action="append", default=[], metavar="KIND=FOLDER",
                         help="anomaly bank the method needs, e.g. textures=data/banks/textures/builtin"
                              " (repeat for several kinds)")
+    parser.add_argument("--source-index", action="append", default=[], type=Path,
+                        help="index CSV of another category of the data set, for methods that need"
+                             " dataset_images (DMP's sources; repeat, pair with --source-masks)")
+    parser.add_argument("--source-masks", action="append", default=[], type=Path,
+                        help="foreground mask folder of the matching --source-index")
     parser.add_argument("--checkpoint", type=Path, help="resumable state file (default: derived)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -77,6 +82,7 @@ def run(args: argparse.Namespace) -> None:
     context = FitContext(
         seed=args.seed, device=device, checkpoint_path=checkpoint,
         checkpoint_every=train_cfg.checkpoint_every, banks=banks,
+        dataset_sources=_dataset_sources(args, method_cls.needs_for(config)),
         log=log_rows.append, progress=not args.no_progress,
     )
     start = time.perf_counter()
@@ -91,12 +97,25 @@ def run(args: argparse.Namespace) -> None:
 
 def _check_needs(key: str, needs: frozenset[str], masks: Path | None, banks: dict[str, Path]) -> None:
     """Fail before training when an offline input the method declares is not given."""
-    for need in sorted(needs):
+    for need in sorted(needs - {"dataset_images"}):  # no other category is a valid data set too
         path, flag = ((masks, "--masks") if need == "foreground_masks"
                       else (banks.get(need), f"--bank {need}="))
         if path is None or not Path(path).is_dir():
             raise ConfigError(f"method {key!r} needs {need}: pass an existing folder with {flag}"
                               f" (got {path})")
+
+
+def _dataset_sources(args: argparse.Namespace, needs: frozenset[str]) -> list[tuple[Path, Path | None]]:
+    """``(index, masks)`` pairs of ``--source-index``/``--source-masks`` when the method reads them."""
+    if "dataset_images" not in needs:
+        return []
+    if len(args.source_masks) not in (0, len(args.source_index)):
+        raise ConfigError("give one --source-masks per --source-index (or none)")
+    masks = args.source_masks or [None] * len(args.source_index)
+    for path in [*args.source_index, *args.source_masks]:
+        if not Path(path).exists():
+            raise ConfigError(f"source category input not found: {path}")
+    return list(zip(args.source_index, masks, strict=True))
 
 
 def _image_size(config) -> int:
