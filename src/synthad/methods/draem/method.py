@@ -21,6 +21,7 @@ from tqdm import tqdm
 
 from synthad.methods.base import FitContext, Method, Prediction
 from synthad.methods.checkpoint import load_training_state, save_training_state
+from synthad.methods.common import load_pool, make_batch
 from synthad.methods.draem.loss import DraemLoss
 from synthad.methods.draem.model import DraemModel
 from synthad.methods.registry import register
@@ -116,7 +117,7 @@ class Draem(Method):
         self.device = device
         self.model = DraemModel(cfg.rec_base_width, cfg.disc_base_width).to(device)
         self.model.apply(init_weights)
-        pool = TrainingPool(_load_images(train, cfg.image_size))
+        pool = load_pool(train, cfg.image_size, "DRAEM")
         synth = DraemSynthesizer(
             source, cfg.rotate_prob, anomaly_prob=cfg.anomaly_prob,
             beta=(cfg.beta_min, cfg.beta_max), n_augmenters=cfg.n_augmenters,
@@ -155,7 +156,7 @@ class Draem(Method):
         start, sums = time.perf_counter(), {"loss": 0.0, "l2": 0.0, "ssim": 0.0, "focal": 0.0}
         steps = math.ceil(len(pool) / self.config.batch_size)
         for _ in range(steps):
-            batch = _make_batch(pool, synth, rng, self.config.batch_size)
+            batch = make_batch(pool, synth, rng, self.config.batch_size)
             normal, augmented, mask = (t.to(device) for t in batch)
             rec, logits = self.model(augmented)
             loss, terms = criterion(rec, normal, logits, mask)
@@ -209,32 +210,3 @@ def score_kernel_size(config: Config) -> int:
     if config.scale_score_kernel:
         k = round(k * config.image_size / 256)
     return max(1, k if k % 2 else k + 1)
-
-
-def _load_images(train: Dataset, size: int) -> np.ndarray:
-    """All training images as uint8 ``(N, size, size, 3)`` (originals are 8-bit, so lossless)."""
-    out = []
-    for i in range(len(train)):
-        image = train[i]["image"]
-        if image.shape[-2:] != (size, size):
-            image = F.interpolate(image[None], size=(size, size), mode="bilinear", align_corners=False)[0]
-        out.append((image.permute(1, 2, 0).clamp(0, 1) * 255).round().to(torch.uint8).numpy())
-    if not out:
-        raise ValueError("DRAEM: the training set is empty")
-    return np.stack(out)
-
-
-def _make_batch(pool: TrainingPool, synth: DraemSynthesizer, rng: np.random.Generator,
-                batch_size: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Random images (with replacement, as DRAEM's loader) -> (normal, augmented, mask) tensors.
-
-    Returns:
-        ``normal (B, 3, S, S)``, ``augmented (B, 3, S, S)``, ``mask (B, 1, S, S)``.
-    """
-    samples = [synth(pool, int(i), rng) for i in rng.integers(0, len(pool), batch_size)]
-
-    def stack(arrays: list[np.ndarray]) -> torch.Tensor:
-        return torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).contiguous().float()
-
-    return (stack([s.normal for s in samples]), stack([s.image for s in samples]),
-            stack([s.mask[..., None] for s in samples]))
