@@ -53,7 +53,8 @@ def test_config_defaults_build(key):
     cls = get_method(key)
     assert dataclasses.is_dataclass(cls.Config)
     assert method_config(key, {}) == cls.Config()
-    assert cls.needs_for(cls.Config()) <= {"foreground_masks", "textures", "natural", "sdas", "dataset_images"}
+    known = {"foreground_masks", "textures", "natural", "sdas", "dataset_images"}
+    assert cls.needs_for(cls.Config()) <= known
 
 
 @pytest.mark.parametrize("key", METHODS)

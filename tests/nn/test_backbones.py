@@ -4,8 +4,13 @@ import pytest
 import torch
 
 from synthad.errors import DataError
-from synthad.nn.backbones import (BackboneWeightsMissing, freeze, imagenet_normalize, load_backbone,
-                                  weights_path)
+from synthad.nn.backbones import (
+    BackboneWeightsMissing,
+    freeze,
+    imagenet_normalize,
+    load_backbone,
+    weights_path,
+)
 
 
 @pytest.fixture

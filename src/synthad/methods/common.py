@@ -31,7 +31,8 @@ def load_pool(train: Dataset, size: int, name: str = "method") -> TrainingPool:
         item = train[i]
         images.append(_to_uint8(_resize(item["image"], size, "bilinear")))
         if "foreground" in item:
-            foregrounds.append((_resize(item["foreground"], size, "nearest")[0] > 0.5).numpy().astype(np.uint8))
+            foreground = _resize(item["foreground"], size, "nearest")[0]
+            foregrounds.append((foreground > 0.5).numpy().astype(np.uint8))
     if not images:
         raise ValueError(f"{name}: the training set is empty")
     return TrainingPool(np.stack(images), np.stack(foregrounds) if len(foregrounds) == len(images) else None)
