@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
+import cv2
+import numpy as np
 import pandas as pd
 import pytest
 import torch
 
 from synthad.cli import main
+from synthad.masks.foreground import mask_file_for
+from synthad.methods import Method, list_methods, register
 from synthad.stages.train import _default_checkpoint
 
 TINY_DRAEM = {"epochs": 2, "batch_size": 2, "image_size": 32, "rec_base_width": 4, "disc_base_width": 4}
@@ -56,3 +61,62 @@ def test_checkpoint_name_follows_the_configuration(tmp_path):
     first = _default_checkpoint(out, {"config": {"lr": 1e-4}})
     assert first.parent == tmp_path and first.name.startswith(".seed0.state-")
     assert _default_checkpoint(out, {"config": {"lr": 3e-4}}) != first
+
+
+@dataclass
+class _SourcesConfig:
+    image_size: int = 32
+
+
+class _CountSources(Method):
+    """Stores how many other-category images ``fit`` could read through ``context.source_pool``."""
+
+    Config = _SourcesConfig
+    needs = frozenset({"dataset_images"})
+
+    def fit(self, train, context):
+        pool = context.source_pool(self.config.image_size)
+        self.count = 0 if pool is None else len(pool)
+        self.foreground_mean = 1.0 if pool is None else float(pool.foregrounds.mean())
+
+    def predict(self, images):  # pragma: no cover - not used here
+        raise NotImplementedError
+
+    def state_dict(self):
+        return {"count": torch.tensor(self.count), "fg": torch.tensor(self.foreground_mean)}
+
+    def load_state_dict(self, state):  # pragma: no cover - not used here
+        raise NotImplementedError
+
+
+@pytest.fixture(scope="module")
+def sources_key():
+    if "_test_sources" not in list_methods():
+        register("_test_sources")(_CountSources)
+    return "_test_sources"
+
+
+def test_dataset_sources_reach_fit(index_csv, sources_key, tmp_path):
+    other = index_csv.parent / "other.csv"
+    other.write_text(index_csv.read_text())
+    masks = tmp_path / "masks"
+    for path in pd.read_csv(other)["path"]:
+        mask = np.zeros((8, 8), np.uint8)
+        mask[:4] = 255
+        target = mask_file_for(masks, path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(target), mask)
+    run = ["train", "--index", str(index_csv), "--method", sources_key, "--seed", "0", "--no-progress"]
+    assert main([*run, "--out", str(tmp_path / "none")]) == 0
+    assert torch.load(tmp_path / "none" / "model.pt")["count"] == 0  # one-category data set: no sources
+    flags = ["--source-index", str(other), "--source-masks", str(masks)]
+    assert main([*run, "--out", str(tmp_path / "two"), *flags]) == 0
+    state = torch.load(tmp_path / "two" / "model.pt")
+    assert state["count"] == 6 and state["fg"] == pytest.approx(0.5)  # 6 train images, half foreground
+
+
+def test_unpaired_source_masks_are_an_error(index_csv, sources_key, tmp_path, capsys):
+    run = ["train", "--index", str(index_csv), "--method", sources_key, "--seed", "0", "--out", str(tmp_path),
+           "--source-index", str(index_csv), "--source-masks", str(tmp_path), "--source-masks", str(tmp_path)]
+    assert main(run) == 1
+    assert "one --source-masks per --source-index" in capsys.readouterr().err
