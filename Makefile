@@ -43,6 +43,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_metrics.py
 	$(BIN)/python bench/bench_synthesis.py
 	$(BIN)/python bench/bench_sdas.py --threads 1
+	$(BIN)/python bench/bench_dmp.py --threads 1
+	$(BIN)/python bench/bench_ndpnet.py --threads 1
+	$(BIN)/python bench/bench_realnet.py --threads 1 --paper-batch 4
 
 repro: $(STAMP)
 	$(BIN)/dvc repro

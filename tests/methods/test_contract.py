@@ -24,7 +24,15 @@ METHODS = [key for key in list_methods() if not key.startswith("_")]
 # Smallest settings per method so the contract runs in seconds; keys must exist in each Config.
 TINY = {
     "draem": {"epochs": 1, "batch_size": 2, "image_size": SIZE, "rec_base_width": 4, "disc_base_width": 4},
+    "dmp": {"epochs": 1, "batch_size": 2, "image_size": SIZE, "rec_base_width": 4, "disc_base_width": 4,
+            "lk_channels": [4, 8, 8, 8], "lk_layers": [1, 1, 1, 1], "lk_kernels": [7, 5, 5, 3],
+            "small_kernel": 3},
     "mean_image": {"image_size": SIZE},
+    "ndpnet": {"image_size": SIZE, "base_width": 4, "ffm_channels": 4, "dsm_width": 4, "batch_size": 2,
+               "phase1_epochs": 1, "phase2_epochs": 1, "perceptual_weights": "none"},
+    "realnet": {"epochs": 1, "batch_size": 2, "image_size": SIZE, "backbone_weights": "random",
+                "layers": [1, 2], "feature_dims": [8, 8], "head_channels": 8, "head_widths": [8, 4, 4, 4],
+                "afs_batches": 1, "afs_batch_size": 2},
 }
 
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from synth_helpers import colour_pool, source_colour
+from synth_helpers import ListSource, colour_pool, flat, source_colour
 
 from synthad.synthesis.dmp import DmpSynthesizer, dmp_blend, dmp_mask
 
@@ -101,3 +101,30 @@ def test_data_set_wide_sources_come_from_the_source_pool():
             np.testing.assert_allclose(pixel[0], 0.5 * 200 / 255, atol=1e-6)  # red only from the target
             seen.add(int(pixel[2] > pixel[1]))
     assert seen == {0, 1}  # both source images were used
+
+
+def test_texture_source_ablation_draws_from_the_textures_with_a_full_source_foreground():
+    fg = np.zeros((1, 64, 64), np.float32)
+    fg[0, :, :32] = 1  # the target's foreground only: the texture has none to restrict with
+    target = colour_pool([(200, 200, 200)], fg)
+    textures = ListSource([flat((0, 0, 255)), flat((0, 255, 0))])
+    synth = DmpSynthesizer(anomaly_prob=1.0, rotate_prob=0.0, beta=(0.5, 0.5), perlin_scales=(0, 1),
+                           threshold=-2.0, texture_source=textures)
+    seen = set()
+    for seed in range(20):
+        s = synth(target, 0, np.random.default_rng(seed))
+        assert s.kind == "texture"
+        np.testing.assert_array_equal(s.mask, fg[0])  # M2 = P_M * I_M with A_M = 1 (P_M all ones here)
+        pixel = s.image[0, 0]
+        np.testing.assert_allclose(pixel[0], 0.5 * 200 / 255, atol=1e-6)  # red only from the target
+        seen.add(int(pixel[2] > pixel[1]))
+    assert seen == {0, 1}  # both textures were used
+
+
+def test_texture_source_must_match_the_pool_and_excludes_a_source_pool():
+    pool = colour_pool(COLOURS)
+    with pytest.raises(ValueError, match="not both"):
+        DmpSynthesizer(source_pool=pool, texture_source=ListSource([flat((0, 0, 0))]))
+    synth = DmpSynthesizer(anomaly_prob=1.0, texture_source=ListSource([flat((0, 0, 0), size=32)]))
+    with pytest.raises(ValueError, match="DMP texture source image"):
+        synth(pool, 0, np.random.default_rng(0))

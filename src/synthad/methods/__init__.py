@@ -10,5 +10,8 @@ from synthad.methods.registry import get_method, list_methods, register
 __all__ = ["FitContext", "Method", "Prediction", "get_method", "list_methods", "register"]
 
 # Registration happens on import; keep this list in step with the method sub-packages.
+import synthad.methods.dmp  # noqa: E402,F401  (registers "dmp")
 import synthad.methods.draem  # noqa: E402,F401  (registers "draem")
 import synthad.methods.mean_image  # noqa: E402,F401  (registers "mean_image")
+import synthad.methods.ndpnet  # noqa: E402,F401  (registers "ndpnet")
+import synthad.methods.realnet  # noqa: E402,F401  (registers "realnet")

@@ -12,6 +12,9 @@ Perlin mask, target foreground), and the anomaly image is Eq. 2::
 Note that ``beta`` weighs the *source* here, unlike DRAEM where the source's opacity is
 ``1 - beta``. The Perlin recipe is DRAEM's (the paper builds on DRAEM; METHOD_NOTES B.1).
 Test images are never sources: the pool holds training images only.
+
+The paper's Table 4 ablation draws the source from DTD instead ("Abnormal Appearance: DTD"):
+``texture_source`` (a textures bank) does that, with the source foreground ``A_M`` all ones.
 """
 
 from __future__ import annotations
@@ -21,8 +24,8 @@ from typing import ClassVar
 import numpy as np
 
 from synthad.synthesis.blend import blend
-from synthad.synthesis.common import foreground_perlin_mask, rotate_with_foreground
-from synthad.synthesis.sample import SyntheticSample, TrainingPool, finish, normal_sample
+from synthad.synthesis.common import check_size, foreground_perlin_mask, rotate_with_foreground, to_float
+from synthad.synthesis.sample import ImageSource, SyntheticSample, TrainingPool, finish, normal_sample
 
 
 def dmp_mask(
@@ -74,27 +77,48 @@ class DmpSynthesizer:
             details; DRAEM's p = 0.3 (METHOD_NOTES B.1). The source is not rotated.
         source_pool: Training images (with foregrounds) of every category of the data set, at the
             pool's size; ``None`` draws the source from the target's own pool.
+        texture_source: Texture images at the pool's size (the DTD ablation of Table 4); the source
+            foreground is then the whole image. Exclusive with ``source_pool``. (Not named
+            ``textures``: the synthesizer registry passes every bank whose kind matches a keyword,
+            which would silently switch the contact sheets to this ablation.)
+
+    Raises:
+        ValueError: Both ``source_pool`` and ``texture_source`` were given.
     """
 
     needs: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, *, anomaly_prob: float = 0.5, beta: tuple[float, float] = (0.0, 0.8),
                  perlin_scales: tuple[int, int] = (0, 6), threshold: float = 0.5, rotate_prob: float = 0.3,
-                 source_pool: TrainingPool | None = None):
+                 source_pool: TrainingPool | None = None, texture_source: ImageSource | None = None):
+        if source_pool is not None and texture_source is not None:
+            raise ValueError("DmpSynthesizer: give source_pool (same data set) or texture_source (DTD),"
+                             " not both")
         self.anomaly_prob, self.beta, self.source_pool = anomaly_prob, beta, source_pool
+        self.texture_source = texture_source
         self.perlin_scales, self.threshold, self.rotate_prob = perlin_scales, threshold, rotate_prob
 
     def __call__(self, pool: TrainingPool, index: int, rng: np.random.Generator) -> SyntheticSample:
         """One sample from training image ``index``.
 
-        The source comes from ``source_pool`` when given, else it is ``pool.other(index, rng)``.
+        The source comes from ``texture_source`` or ``source_pool`` when given, else it is
+        ``pool.other(index, rng)``.
         """
         normal, image_fg = rotate_with_foreground(pool.image(index), pool.foreground(index), rng,
                                                   self.rotate_prob)
         if rng.random() >= self.anomaly_prob:
             return normal_sample(normal)
+        source, source_fg, kind = self._source(pool, index, rng)
+        mask = dmp_mask(image_fg, source_fg, rng, self.perlin_scales, self.threshold)
+        beta = float(rng.uniform(*self.beta))
+        return finish(normal, dmp_blend(normal, source, mask, beta), mask, kind)
+
+    def _source(self, pool: TrainingPool, index: int, rng: np.random.Generator,
+                ) -> tuple[np.ndarray, np.ndarray, str]:
+        """``(A (H, W, 3) float32, A_M (H, W) float32, sample kind)`` for target ``index``."""
+        if self.texture_source is not None:
+            texture = check_size(np.asarray(self.texture_source.sample(rng)), pool.size, "DMP texture")
+            return to_float(texture), np.ones(pool.size, np.float32), "texture"
         sources, j = (pool, pool.other(index, rng)) if self.source_pool is None else (
             self.source_pool, int(rng.integers(len(self.source_pool))))
-        mask = dmp_mask(image_fg, sources.foreground(j), rng, self.perlin_scales, self.threshold)
-        beta = float(rng.uniform(*self.beta))
-        return finish(normal, dmp_blend(normal, sources.image(j), mask, beta), mask, "same_data")
+        return sources.image(j), sources.foreground(j), "same_data"

@@ -1,0 +1,133 @@
+"""Benchmark NDP-Net: training-step time of both phases and inference throughput -> bench/results/ndpnet.json.
+
+Measures, at ``--size`` (default 256) and ``--threads`` torch threads, for the paper configuration
+(width 64, FFM 64 channels, batch 8, perceptual loss on a VGG16 -- random weights here, which cost the
+same as ImageNet ones) and the CPU demo configuration (``--demo-*`` options):
+
+* seconds per phase-1 step (encoder + decoder, ``L_rec + L_per + L_def_per``, backward, Adam),
+* seconds per phase-2 step (frozen encoder, RBAM + decoder + MSDSM, Eq. 17, backward, Adam),
+* inference images per second (``NdpNet.predict`` at batch ``eval_batch_size``, input ``--size``),
+* the run time this implies for 80 training images and the configured epochs.
+
+Usage::
+
+    python bench/bench_ndpnet.py --size 256 --steps 2 --threads 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import platform
+import time
+from pathlib import Path
+
+import torch
+
+from synthad.methods.ndpnet import Config, NdpNet
+from synthad.methods.ndpnet.loss import PerceptualLoss
+from synthad.utils.io import write_json
+
+
+def time_train_step(config: Config, phase: int, steps: int, device: torch.device) -> float:
+    """Median seconds of one optimisation step of ``phase`` on random images and masks."""
+    method = NdpNet(config, device)
+    model = method.model
+    if phase == 1:
+        model.encoder_frozen = False
+        for p in model.encoder.parameters():
+            p.requires_grad_(True)
+    model.train()
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)
+    perceptual = PerceptualLoss(config.perceptual_weights)
+    loss_fn = method.phase1_loss if phase == 1 else method.phase2_loss
+    s, b = config.image_size, config.batch_size
+    normal, augmented = torch.rand(b, 3, s, s, device=device), torch.rand(b, 3, s, s, device=device)
+    mask = (torch.rand(b, 1, s, s, device=device) > 0.9).float()
+    times = []
+    for i in range(steps + 1):  # the first step warms up allocators and is dropped
+        start = time.perf_counter()
+        loss, _ = loss_fn(normal, augmented, mask, perceptual)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        if i:
+            times.append(time.perf_counter() - start)
+    return sorted(times)[len(times) // 2]
+
+
+def images_per_second(config: Config, size: int, n: int, device: torch.device) -> float:
+    """Throughput of ``predict`` on ``n`` images of ``size`` x ``size``."""
+    method = NdpNet(config, device)
+    images = torch.rand(n, 3, size, size)
+    method.predict(images[: config.eval_batch_size])  # warm-up
+    start = time.perf_counter()
+    method.predict(images)
+    return n / (time.perf_counter() - start)
+
+
+def bench(name: str, config: Config, args: argparse.Namespace, device: torch.device) -> dict:
+    """Train-step and inference numbers of one configuration."""
+    step1 = time_train_step(config, 1, args.steps, device)
+    step2 = time_train_step(config, 2, args.steps, device)
+    steps_per_epoch = math.ceil(args.n_train / config.batch_size)
+    run = steps_per_epoch * (step1 * config.phase1_epochs + step2 * config.phase2_epochs)
+    row = {
+        "config": name, "image_size": config.image_size, "base_width": config.base_width,
+        "ffm_channels": config.ffm_channels, "dsm_width": config.dsm_width, "batch_size": config.batch_size,
+        "perceptual_weights": config.perceptual_weights,
+        "phase1_step_s": round(step1, 4), "phase2_step_s": round(step2, 4),
+        "phase1_epochs": config.phase1_epochs, "phase2_epochs": config.phase2_epochs,
+        "run_s_for_n_train": round(run, 1),
+        "infer_images_per_s": round(images_per_second(config, args.size, args.infer_images, device), 2),
+        "infer_input_size": args.size,
+    }
+    print(json.dumps(row))
+    return row
+
+
+def parse_args() -> argparse.Namespace:
+    """Command-line options."""
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--size", type=int, default=256, help="paper-config resolution and inference input size")
+    p.add_argument("--steps", type=int, default=2, help="timed training steps per phase and configuration")
+    p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--n-train", type=int, default=80, help="training images (for the implied run time)")
+    p.add_argument("--infer-images", type=int, default=16)
+    p.add_argument("--demo-size", type=int, default=64)
+    p.add_argument("--demo-width", type=int, default=16)
+    p.add_argument("--demo-phase1", type=int, default=15)
+    p.add_argument("--demo-phase2", type=int, default=15)
+    p.add_argument("--demo-perceptual", default="none", choices=["imagenet", "random", "none"])
+    p.add_argument("--skip-paper", action="store_true", help="only the demo configuration")
+    p.add_argument("--out", type=Path, default=Path("bench/results/ndpnet.json"))
+    return p.parse_args()
+
+
+def main() -> None:
+    """Run the benchmark and write the JSON file."""
+    args = parse_args()
+    torch.set_num_threads(args.threads)
+    device = torch.device(args.device)
+    rows = []
+    if not args.skip_paper:
+        rows.append(bench("paper", Config(image_size=args.size, perceptual_weights="random"), args, device))
+    w = args.demo_width
+    demo = Config(image_size=args.demo_size, base_width=w, ffm_channels=w, dsm_width=w,
+                  phase1_epochs=args.demo_phase1, phase2_epochs=args.demo_phase2,
+                  perceptual_weights=args.demo_perceptual)
+    rows.append(bench("demo", demo, args, device))
+    write_json(args.out, {
+        "method": "ndpnet", "device": str(device), "threads": args.threads, "torch": torch.__version__,
+        "machine": platform.processor() or platform.machine(), "results": rows,
+    })
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

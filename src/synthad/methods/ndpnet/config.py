@@ -1,0 +1,85 @@
+"""NDP-Net's configuration: defaults are the paper's values where it gives them (Luo, Yao, Yu, Sec. III-IV).
+
+Values the paper does not give (widths, batch size, DSM width) are marked "ours" and listed in the
+README ("Deviations / choices").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+
+@dataclass
+class Config:
+    """NDP-Net hyper-parameters.
+
+    Attributes:
+        phase1_epochs: Training phase 1 (encoder + decoder, Eq. 14) epochs (400). One epoch =
+            ``ceil(N_train / batch_size)`` batches of randomly drawn training images.
+        phase2_epochs: Training phase 2 (RBAM + decoder + MSDSM, frozen encoder, Eq. 17) epochs (200).
+        batch_size: Pairs per step (ours: 8; the paper does not say).
+        lr: Adam learning rate of both phases (1e-4).
+        weight_decay: Adam weight decay (1e-5).
+        image_size: Training and inference side, a multiple of 16 (256).
+        base_width: Encoder width ``w``; layers ``w, 2w, 4w, 8w, 8w`` (ours: 64).
+        w_rec: Weight of the L2 reconstruction loss in both phases (100).
+        w_per: Weight of the perceptual loss in both phases (1).
+        w_def_per: Weight of ``L_def_per`` in phase 1 (1).
+        w_fea_rep: Weight of ``L_fea_rep`` in phase 2 (1).
+        w_seg: Weight of ``L_seg`` in phase 2 (1).
+        perceptual_weights: VGG16 weights of the perceptual loss: ``"imagenet"`` (the paper; from the
+            torchvision cache), ``"random"`` (fixed random VGG16, the offline fallback) or ``"none"``
+            (drop the perceptual term).
+        patch_sizes: RBFRM patch sizes ``K`` (2, 4).
+        ffm_channels: FFM compressed channels (64).
+        ffm_kernel: FFM kernel side ``m`` (5).
+        softmax_scale: Factor on the cosine similarity before the RBFRM softmax (Eq. 4: 1).
+        dsm_width: Hidden width of each DSM head (ours: 64).
+        msdsm_weights: ``lambda_1..3`` of Eq. 11 (0.2, 0.2, 0.6).
+        filter_size: Side of the mean and median filters on ``AM_final`` (5).
+        use_def_per: ``False``: Table VI column C (phase 1 without ``L_def_per``).
+        use_rbam: ``False``: Table VI column B (no RBAM, no ``L_fea_rep``).
+        segmentation: ``"msdsm"`` (the method), ``"pixel_gap"`` (Table VI column D) or ``"ssim"``
+            (column F): the latter two train no MSDSM and score ``|I - I_b|`` / ``1 - SSIM``.
+        eval_batch_size: Images per forward pass in ``predict``.
+    """
+
+    phase1_epochs: int = 400
+    phase2_epochs: int = 200
+    batch_size: int = 8
+    lr: float = 1e-4
+    weight_decay: float = 1e-5
+    image_size: int = 256
+    base_width: int = 64
+    w_rec: float = 100.0
+    w_per: float = 1.0
+    w_def_per: float = 1.0
+    w_fea_rep: float = 1.0
+    w_seg: float = 1.0
+    perceptual_weights: Literal["imagenet", "random", "none"] = "imagenet"
+    patch_sizes: list[int] = field(default_factory=lambda: [2, 4])
+    ffm_channels: int = 64
+    ffm_kernel: int = 5
+    softmax_scale: float = 1.0
+    dsm_width: int = 64
+    msdsm_weights: list[float] = field(default_factory=lambda: [0.2, 0.2, 0.6])
+    filter_size: int = 5
+    use_def_per: bool = True
+    use_rbam: bool = True
+    segmentation: Literal["msdsm", "pixel_gap", "ssim"] = "msdsm"
+    eval_batch_size: int = 16
+
+    def __post_init__(self):
+        if self.image_size % 16 or self.image_size < 16:
+            raise ValueError(f"image_size must be a positive multiple of 16, got {self.image_size}")
+        if min(self.batch_size, self.base_width, self.ffm_channels, self.dsm_width, self.ffm_kernel) < 1:
+            raise ValueError("batch_size, base_width, ffm_channels, dsm_width and ffm_kernel must be >= 1")
+        if min(self.phase1_epochs, self.phase2_epochs) < 0 or self.phase1_epochs + self.phase2_epochs < 1:
+            raise ValueError("phase epochs must be >= 0 with at least one epoch in total")
+        if not self.patch_sizes or min(self.patch_sizes) < 1:
+            raise ValueError(f"patch_sizes must be positive, got {self.patch_sizes}")
+        if len(self.msdsm_weights) != 3:
+            raise ValueError(f"msdsm_weights needs 3 values (one per scale), got {self.msdsm_weights}")
+        if self.filter_size < 1 or self.filter_size % 2 == 0:
+            raise ValueError(f"filter_size must be odd and >= 1, got {self.filter_size}")

@@ -1,0 +1,5 @@
+"""RealNet (Zhang et al., CVPR 2024): importing this package registers the ``realnet`` method."""
+
+from synthad.methods.realnet.method import Config, RealNet
+
+__all__ = ["Config", "RealNet"]

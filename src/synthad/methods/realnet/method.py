@@ -1,0 +1,353 @@
+"""RealNet adapter: AFS, training loop, inference and the :class:`~synthad.methods.base.Method` contract.
+
+Zhang, Xu, Zhou, "RealNet: A Feature Selection Network with Realistic Synthetic Anomaly for Anomaly
+Detection", CVPR 2024; official-code facts in METHOD_NOTES A.3-A.8. See README.md in this folder
+for the component -> code map and the deviations.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch.utils.data import Dataset
+from tqdm import tqdm
+
+from synthad.methods.base import FitContext, Method, Prediction
+from synthad.methods.checkpoint import load_training_state, save_training_state
+from synthad.methods.common import load_pool, make_batch, stack_samples
+from synthad.methods.realnet.afs import Selection, afs_scores, lowest
+from synthad.methods.realnet.model import WRN50_CHANNELS, RealNetModel
+from synthad.methods.realnet.rrs import RRSMode
+from synthad.methods.registry import register
+from synthad.synthesis.realnet import RealNetSynthesizer
+from synthad.synthesis.sample import TrainingPool
+from synthad.utils.io import write_json
+
+
+@dataclass
+class Config:
+    """RealNet hyper-parameters; defaults are the paper's / official code's (METHOD_NOTES A.3-A.8).
+
+    Attributes:
+        epochs: Training epochs; one epoch = ``ceil(N_train / batch_size)`` batches (1000).
+        batch_size: Images per step, half normal and half synthetic on average (16).
+        lr: Adam learning rate (1e-4), no schedule, no weight decay.
+        image_size: Training and inference side (256).
+        backbone_weights: WRN50 weights: ``"imagenet"`` (the paper's, read from the torch cache) or
+            ``"random"`` (offline demo).
+        calibrate_backbone: Re-estimate the backbone's BatchNorm statistics on the training images
+            before AFS (not in the paper; for ``"random"`` weights, whose deeper layers otherwise
+            output ever larger values).
+        layers: WRN50 layers used as blocks, each at its own stride ([1, 2, 3, 4], architecture A).
+        feature_dims: Channels kept per block ([256, 512, 512, 256]; the paper's small model:
+            [128, 256, 256, 128]).
+        selection: ``"afs"`` (the paper), ``"rdr"`` (random subset) or ``"rlpr"`` (random linear
+            projection), the Table 5a ablation.
+        afs_batches: Batches of synthetic anomalies AFS scores the channels on (64).
+        afs_batch_size: Images per AFS batch (16).
+        hide_ratio: Reconstruction U-Net base width / block width (0.5).
+        channel_mult: U-Net width multipliers per level ([1, 2, 4]).
+        num_res_blocks: ResBlocks per U-Net level (2).
+        attention_levels: Down-sampling factors with attention ([2, 4]).
+        head_channels: Channels per attention head (64).
+        rrs_mode: ``"max_avg"`` (the paper), ``"max"``, ``"avg"`` or ``"none"`` (w/o RRS), Fig. 5.
+        rrs_retention: ``(K_max + K_avg) / C`` (1/3: 256 + 256 of 1536).
+        head_widths: Widths of the discriminator head ([128, 32, 8, 4]).
+        anomaly_source: ``"sdas"`` (an SDAS bank, or released SIA images imported into one; the
+            paper) or ``"textures"`` (DTD / the built-in textures; Table 1's DTD column).
+        normal_prob: Probability of a normal (unchanged) training sample (0.5).
+        sdas_opacity: Opacity range of pasted SDAS regions ([0.5, 1.0]).
+        dtd_opacity: Opacity range of pasted textures ([0.2, 1.0]).
+        dtd_augmenters: DRAEM augmenters applied to textures (3).
+        foreground: Keep synthetic anomalies inside the target foreground mask (official: yes).
+        perlin_min_scale, perlin_max_scale, perlin_threshold: DRAEM's Perlin recipe (0, 6, 0.5).
+        score_pool: Average-pool side for the image score at 256 px (16).
+        scale_score_pool: Scale ``score_pool`` with ``image_size / 256`` (>= 1).
+        eval_batch_size: Images per forward pass in ``predict``.
+    """
+
+    epochs: int = 1000
+    batch_size: int = 16
+    lr: float = 1e-4
+    image_size: int = 256
+    backbone_weights: Literal["imagenet", "random"] = "imagenet"
+    calibrate_backbone: bool = False
+    layers: list[int] = field(default_factory=lambda: [1, 2, 3, 4])
+    feature_dims: list[int] = field(default_factory=lambda: [256, 512, 512, 256])
+    selection: Literal["afs", "rdr", "rlpr"] = "afs"
+    afs_batches: int = 64
+    afs_batch_size: int = 16
+    hide_ratio: float = 0.5
+    channel_mult: list[int] = field(default_factory=lambda: [1, 2, 4])
+    num_res_blocks: int = 2
+    attention_levels: list[int] = field(default_factory=lambda: [2, 4])
+    head_channels: int = 64
+    rrs_mode: Literal["max_avg", "max", "avg", "none"] = "max_avg"
+    rrs_retention: float = 1 / 3
+    head_widths: list[int] = field(default_factory=lambda: [128, 32, 8, 4])
+    anomaly_source: Literal["sdas", "textures"] = "sdas"
+    normal_prob: float = 0.5
+    sdas_opacity: list[float] = field(default_factory=lambda: [0.5, 1.0])
+    dtd_opacity: list[float] = field(default_factory=lambda: [0.2, 1.0])
+    dtd_augmenters: int = 3
+    foreground: bool = True
+    perlin_min_scale: int = 0
+    perlin_max_scale: int = 6
+    perlin_threshold: float = 0.5
+    score_pool: int = 16
+    scale_score_pool: bool = True
+    eval_batch_size: int = 16
+
+    def __post_init__(self):
+        if self.image_size < 32:
+            raise ValueError(f"image_size must be >= 32, got {self.image_size}")
+        layers = self.layers
+        if not layers or len(set(layers)) != len(layers) or not set(layers) <= {1, 2, 3, 4}:
+            raise ValueError(f"layers must be distinct values of 1..4, got {self.layers}")
+        if len(self.feature_dims) != len(self.layers):
+            raise ValueError(f"one feature_dims entry per layer: {self.feature_dims} vs layers {self.layers}")
+        for layer, k in zip(sorted(self.layers), self.feature_dims, strict=True):
+            if not 0 < k <= WRN50_CHANNELS[layer]:
+                raise ValueError(f"layer{layer} has {WRN50_CHANNELS[layer]} channels; cannot keep {k}")
+        if min(self.epochs, self.batch_size, self.afs_batches, self.afs_batch_size) < 1:
+            raise ValueError("epochs, batch_size, afs_batches and afs_batch_size must be >= 1")
+        if not 0 < self.rrs_retention <= 1 or not 0 <= self.normal_prob < 1:
+            raise ValueError("need 0 < rrs_retention <= 1 and 0 <= normal_prob < 1")
+        if len(self.head_widths) != 4 or self.perlin_min_scale >= self.perlin_max_scale:
+            raise ValueError("head_widths needs 4 entries and perlin_min_scale < perlin_max_scale")
+
+
+@register("realnet")
+class RealNet(Method):
+    """RealNet: WRN50 features, AFS, per-block feature reconstruction, RRS and a segmentation head."""
+
+    Config = Config
+    needs = frozenset({"sdas", "foreground_masks"})
+
+    @classmethod
+    def needs_for(cls, config: Config) -> frozenset[str]:
+        """The bank of ``config.anomaly_source``, plus foreground masks when ``config.foreground``."""
+        return frozenset({config.anomaly_source} | ({"foreground_masks"} if config.foreground else set()))
+
+    def __init__(self, config: Config, device: torch.device | str = "cpu"):
+        super().__init__(config, device)
+        self.model = build_model(config).to(self.device)
+
+    # ------------------------------------------------------------------ training
+    def fit(self, train: Dataset, context: FitContext) -> None:
+        """AFS once, then train (see the module docstring); resumes from ``context.checkpoint_path``."""
+        cfg, device = self.config, context.device
+        torch.manual_seed(context.seed)
+        rng = np.random.default_rng(context.seed)
+        self.device = device
+        self.model = build_model(cfg, self.model.extractor).to(device)
+        pool = load_pool(train, cfg.image_size, "RealNet")
+        synth = self.synthesizer(context)
+        optimizer = torch.optim.Adam([p for p in self.model.parameters() if p.requires_grad], lr=cfg.lr)
+        objects = {"model": _Trainable(self.model), "optimizer": optimizer}
+        identity = {"config": dataclasses.asdict(cfg), "seed": int(context.seed), "n_train": len(pool)}
+        start = load_training_state(context.checkpoint_path, objects, rng, identity)
+        if start == 0:
+            if cfg.calibrate_backbone:
+                self.model.extractor.calibrate(self._pool_batches(pool))
+            self.select_channels(pool, synth, rng, context.seed)
+        if context.checkpoint_path:
+            write_json(afs_json_path(context.checkpoint_path), self.selected_channels())
+        cache = self.clean_features(pool)
+        bar = tqdm(range(start, cfg.epochs), desc="realnet", initial=start, total=cfg.epochs,
+                   disable=not context.progress, leave=False)
+        for epoch in bar:
+            row = self._train_epoch(pool, synth, rng, optimizer, cache) | {"epoch": epoch + 1, "lr": cfg.lr}
+            context.log(row)
+            bar.set_postfix(ce=f"{row['ce']:.4f}", mse=f"{row['mse']:.4f}")
+            done = epoch + 1
+            due = done % max(1, context.checkpoint_every) == 0 or done == cfg.epochs
+            if context.checkpoint_path and due:
+                save_training_state(context.checkpoint_path, done, objects, rng, identity)
+        self.model.eval()
+
+    def synthesizer(self, context: FitContext, normal_prob: float | None = None) -> RealNetSynthesizer:
+        """RealNet's sample generator over the configured bank (``normal_prob`` overrides the config's)."""
+        cfg = self.config
+        bank = context.bank(cfg.anomaly_source, cfg.image_size)
+        p_normal = cfg.normal_prob if normal_prob is None else normal_prob
+        p_sdas, p_dtd = (1 - p_normal, 0.0) if cfg.anomaly_source == "sdas" else (0.0, 1 - p_normal)
+        return RealNetSynthesizer(
+            bank, bank if cfg.anomaly_source == "textures" else None, normal_prob=p_normal,
+            sdas_prob=p_sdas, dtd_prob=p_dtd, sdas_opacity=tuple(cfg.sdas_opacity),
+            dtd_opacity=tuple(cfg.dtd_opacity), dtd_augmenters=cfg.dtd_augmenters, foreground=cfg.foreground,
+            perlin_scales=(cfg.perlin_min_scale, cfg.perlin_max_scale), threshold=cfg.perlin_threshold)
+
+    @torch.no_grad()
+    def select_channels(self, pool: TrainingPool, synth: RealNetSynthesizer, rng: np.random.Generator,
+                        seed: int) -> None:
+        """AFS over ``afs_batches`` batches of synthetic anomalies only, or RDR / RLPR from ``seed``."""
+        cfg, model = self.config, self.model
+        if cfg.selection != "afs":
+            gen = torch.Generator().manual_seed(seed)
+            for selector in model.selectors:
+                selector.init_random(gen)
+            return
+        todo = [i for i, s in enumerate(model.selectors) if s.k < s.channels]  # k == C: nothing to select
+        if not todo:
+            return
+        synth = copy.copy(synth)
+        synth.weights = {**synth.weights, "normal": 0.0}  # AFS sees synthetic anomalies only
+        totals = [0.0] * len(model.selectors)
+        for _ in range(cfg.afs_batches):
+            batch = make_batch(pool, synth, rng, cfg.afs_batch_size)
+            normal, image, mask = (t.to(self.device) for t in batch)
+            feats = model.extractor(torch.cat([image, normal]))
+            for i in todo:
+                anomalous, clean = feats[i].chunk(2)
+                totals[i] = totals[i] + afs_scores(anomalous, clean, mask)
+        for i in todo:
+            model.selectors[i].set_index(lowest(totals[i], model.selectors[i].k))
+
+    def selected_channels(self) -> dict[str, Any]:
+        """The selection as plain data: ``{"selection": kind, "layer<l>": [indices]}`` (RLPR: no indices)."""
+        out: dict[str, Any] = {"selection": self.config.selection}
+        for layer, sel in zip(sorted(self.config.layers), self.model.selectors, strict=True):
+            out[f"layer{layer}"] = [] if sel.kind == "rlpr" else sel.index.tolist()
+        return out
+
+    @torch.no_grad()
+    def clean_features(self, pool: TrainingPool) -> list[torch.Tensor]:
+        """Selected features of every training image, ``[(N, k_l, h_l, w_l)]`` on the CPU.
+
+        The backbone is frozen, so these never change: the targets of the reconstruction and the
+        inputs of normal samples are looked up instead of recomputed (about 2-4x fewer backbone passes).
+        """
+        chunks = [[f.cpu() for f in self.model.features(x)] for x in self._pool_batches(pool)]
+        return [torch.cat(level) for level in zip(*chunks, strict=True)]
+
+    def _pool_batches(self, pool: TrainingPool) -> list[torch.Tensor]:
+        """The training images in order, as ``(b, 3, S, S)`` batches of ``eval_batch_size`` on the device."""
+        size, out = self.config.eval_batch_size, []
+        for start in range(0, len(pool), size):
+            images = np.stack([pool.image(i) for i in range(start, min(start + size, len(pool)))])
+            out.append(torch.from_numpy(images).permute(0, 3, 1, 2).to(self.device))
+        return out
+
+    def _train_epoch(self, pool: TrainingPool, synth: RealNetSynthesizer, rng: np.random.Generator,
+                     optimizer: torch.optim.Optimizer, cache: list[torch.Tensor]) -> dict:
+        """One epoch of ``ceil(N / batch)`` steps; loss = CE(head) + sum of per-block feature MSE."""
+        self.model.train()
+        start, sums = time.perf_counter(), {"loss": 0.0, "ce": 0.0, "mse": 0.0}
+        steps = math.ceil(len(pool) / self.config.batch_size)
+        for _ in range(steps):
+            index = rng.integers(0, len(pool), self.config.batch_size)  # as make_batch: with replacement
+            samples = [synth(pool, int(i), rng) for i in index]
+            _, image, mask = (t.to(self.device) for t in stack_samples(samples))
+            targets = [c[torch.from_numpy(index)].to(self.device) for c in cache]
+            feats = self._input_features(image, targets, [s.has_anomaly > 0 for s in samples])
+            logits, recons = self.model.from_features(feats, image.shape[-2:])
+            ce = F.cross_entropy(logits, mask[:, 0].long())
+            mse = sum(F.mse_loss(r, t) for r, t in zip(recons, targets, strict=True))
+            loss = ce + mse
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            for k, v in {"loss": loss.item(), "ce": ce.item(), "mse": mse.item()}.items():
+                sums[k] += v / steps
+        return sums | {"seconds": time.perf_counter() - start}
+
+    def _input_features(self, image: torch.Tensor, clean: list[torch.Tensor], anomalous: list[bool]
+                        ) -> list[torch.Tensor]:
+        """Features of the batch: the backbone runs on the anomalous samples only (normal = clean)."""
+        rows = torch.tensor(anomalous, device=image.device)
+        if not rows.any():
+            return clean
+        fresh = self.model.features(image[rows])
+        out = [c.clone() for c in clean]
+        for o, f in zip(out, fresh, strict=True):
+            o[rows] = f
+        return out
+
+    # ------------------------------------------------------------------ inference
+    @torch.no_grad()
+    def predict(self, images: torch.Tensor) -> Prediction:
+        """Images ``(B, 3, H, W)`` in ``[0, 1]`` -> scores ``(B,)`` and maps ``(B, H, W)``."""
+        self.model.eval()
+        h, w = images.shape[-2:]
+        size, k = self.config.image_size, score_pool_size(self.config)
+        scores, maps = [], []
+        for chunk in images.split(self.config.eval_batch_size):
+            x = chunk.to(self.device, torch.float32)
+            if x.shape[-2:] != (size, size):
+                x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
+            prob = torch.softmax(self.model(x)[0], dim=1)[:, 1:]
+            scores.append(F.avg_pool2d(prob, k, stride=1).amax(dim=(1, 2, 3)).cpu())
+            if (h, w) != (size, size):
+                prob = F.interpolate(prob, size=(h, w), mode="bilinear", align_corners=False)
+            maps.append(prob[:, 0].cpu())
+        return Prediction(scores=torch.cat(scores), maps=torch.cat(maps))
+
+    # ------------------------------------------------------------------ weights
+    def state_dict(self) -> dict[str, Any]:
+        """Trainable weights, BatchNorm statistics and the channel selection (not the frozen backbone)."""
+        return {k: v.detach().cpu() for k, v in _Trainable(self.model).state_dict().items()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore :meth:`state_dict` output."""
+        _Trainable(self.model).load_state_dict(state)
+        self.model.to(self.device).eval()
+
+
+class _Trainable:
+    """View of a :class:`RealNetModel` without the frozen backbone, for weights and checkpoints.
+
+    The backbone's parameters come from the torch cache or a fixed seed, so saving its 69M parameters
+    would only bloat every checkpoint; its BatchNorm statistics are kept (``calibrate_backbone``).
+    """
+
+    def __init__(self, model: RealNetModel):
+        self.model = model
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        frozen = {f"extractor.{name}" for name, _ in self.model.extractor.named_parameters()}
+        return {k: v for k, v in self.model.state_dict().items() if k not in frozen}
+
+    def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
+        try:
+            missing, unexpected = self.model.load_state_dict(state, strict=False)
+        except RuntimeError as exc:  # shape mismatch: torch lists every tensor; keep the first line
+            raise RuntimeError("RealNet weights do not match the configuration (e.g. feature_dims):"
+                               f" {str(exc).splitlines()[1].strip()}") from None
+        frozen = {f"extractor.{name}" for name, _ in self.model.extractor.named_parameters()}
+        missing = [k for k in missing if k not in frozen]
+        if missing or unexpected:
+            raise RuntimeError(f"RealNet weights do not match the configuration: missing {missing[:5]},"
+                               f" unexpected {unexpected[:5]}")
+
+
+def build_model(cfg: Config, extractor=None) -> RealNetModel:
+    """The :class:`RealNetModel` of ``cfg`` (re-using a frozen ``extractor`` when given)."""
+    selection: Selection = cfg.selection
+    mode: RRSMode = cfg.rrs_mode
+    unet = dict(hide_ratio=cfg.hide_ratio, channel_mult=tuple(cfg.channel_mult),
+                num_res_blocks=cfg.num_res_blocks, attention_levels=tuple(cfg.attention_levels),
+                head_channels=cfg.head_channels)
+    return RealNetModel(cfg.layers, cfg.feature_dims, selection, cfg.backbone_weights, unet, mode,
+                        cfg.rrs_retention, tuple(cfg.head_widths), extractor)  # type: ignore[arg-type]
+
+
+def score_pool_size(cfg: Config) -> int:
+    """Image-score average-pool side: 16 at 256 px, scaled to ``image_size`` when configured (>= 1)."""
+    k = cfg.score_pool * cfg.image_size / 256 if cfg.scale_score_pool else cfg.score_pool
+    return max(1, min(round(k), cfg.image_size))
+
+
+def afs_json_path(checkpoint: str | Path) -> Path:
+    """Where ``fit`` caches the selected channels: ``<checkpoint>.afs.json``."""
+    checkpoint = Path(checkpoint)
+    return checkpoint.with_name(checkpoint.name + ".afs.json")

@@ -1,0 +1,267 @@
+"""RealNet's networks (Zhang et al., CVPR 2024; METHOD_NOTES A.4-A.6): nn.Modules only.
+
+* :class:`FeatureExtractor`: the frozen WideResNet-50 and its layer1-4 outputs, each at its own
+  stride (4, 8, 16, 32; "architecture A").
+* :class:`ReconUNet`: one feature-reconstruction U-Net per block (ADM-style, no time embedding).
+* :class:`Discriminator`: the head mapping the selected residuals to a 2-class map at image size.
+
+Channel selection (:mod:`.afs`) and residual selection (:mod:`.rrs`) live in their own modules.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from synthad.methods.realnet.afs import ChannelSelector, Selection
+from synthad.methods.realnet.rrs import ResidualSelection, RRSMode, merge_residuals
+from synthad.nn.backbones import freeze, imagenet_normalize, load_backbone
+
+# Output channels of wide_resnet50_2's layer1..layer4.
+WRN50_CHANNELS = {1: 256, 2: 512, 3: 1024, 4: 2048}
+
+
+class FeatureExtractor(nn.Module):
+    """Frozen WRN50 returning the outputs of the requested layers (no gradients, eval mode).
+
+    Args:
+        layers: Which of layer1..layer4 to return (e.g. ``[1, 2, 3, 4]``); deeper ones are not built.
+        weights: ``"imagenet"`` (cache, the paper's) or ``"random"`` (built under a fixed seed, so
+            every instance has the same weights and they need not be saved).
+    """
+
+    def __init__(self, layers: list[int], weights: str = "imagenet"):
+        super().__init__()
+        self.layers = sorted(layers)
+        with torch.random.fork_rng(devices=[]):  # same random weights in every instance
+            torch.manual_seed(0)
+            net = load_backbone("wide_resnet50_2", weights)  # type: ignore[arg-type]
+        self.stem = nn.Sequential(net.conv1, net.bn1, net.relu, net.maxpool)
+        self.blocks = nn.ModuleList([getattr(net, f"layer{i}") for i in range(1, max(self.layers) + 1)])
+        freeze(self)
+
+    def train(self, mode: bool = True) -> FeatureExtractor:
+        """Stay in eval mode: the backbone is frozen, its BatchNorms must not update."""
+        return super().train(False)
+
+    @torch.no_grad()
+    def calibrate(self, batches: list[torch.Tensor]) -> None:
+        """Re-estimate every BatchNorm's statistics on ``batches`` of images ``(b, 3, H, W)``.
+
+        For random weights only (a data-dependent initialisation, no labels, no gradients): the
+        layers' outputs then have unit scale instead of growing with depth.
+        """
+        norms = [m for m in self.modules() if isinstance(m, nn.BatchNorm2d)]
+        for m in norms:
+            m.reset_running_stats()
+            m.momentum, m.training = None, True  # momentum None: exact average over all batches
+        for images in batches:
+            self(images)
+        for m in norms:
+            m.training = False
+
+    @torch.no_grad()
+    def forward(self, images: torch.Tensor) -> list[torch.Tensor]:
+        """Images ``(B, 3, H, W)`` in ``[0, 1]`` -> one ``(B, C_l, H / s_l, W / s_l)`` per layer."""
+        x, out = self.stem(imagenet_normalize(images)), []
+        for i, block in enumerate(self.blocks, start=1):
+            x = block(x)
+            if i in self.layers:
+                out.append(x)
+        return out
+
+
+def _norm(channels: int) -> nn.GroupNorm:
+    """ADM's GroupNorm(32); fewer groups when the width is not a multiple of 32 (tiny demos)."""
+    return nn.GroupNorm(math.gcd(32, channels), channels)
+
+
+def _zero(module: nn.Module) -> nn.Module:
+    """Zero-initialise a layer (ADM's ``zero_module``): residual branches start as identity."""
+    for p in module.parameters():
+        nn.init.zeros_(p)
+    return module
+
+
+class ResBlock(nn.Module):
+    """ADM residual block without time embedding: (GN-SiLU-Conv3x3) x 2 + (1x1) skip."""
+
+    def __init__(self, cin: int, cout: int):
+        super().__init__()
+        self.body = nn.Sequential(_norm(cin), nn.SiLU(), nn.Conv2d(cin, cout, 3, padding=1),
+                                  _norm(cout), nn.SiLU(), _zero(nn.Conv2d(cout, cout, 3, padding=1)))
+        self.skip = nn.Identity() if cin == cout else nn.Conv2d(cin, cout, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``(B, cin, h, w)`` -> ``(B, cout, h, w)``."""
+        return self.skip(x) + self.body(x)
+
+
+class AttentionBlock(nn.Module):
+    """ADM self-attention over positions, ``head_channels`` per head, zero-initialised projection."""
+
+    def __init__(self, channels: int, head_channels: int = 64):
+        super().__init__()
+        self.heads = max(1, channels // head_channels)
+        self.norm, self.qkv = _norm(channels), nn.Conv2d(channels, 3 * channels, 1)
+        self.proj = _zero(nn.Conv2d(channels, channels, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``(B, C, h, w)`` -> ``(B, C, h, w)``."""
+        b, c, h, w = x.shape
+        q, k, v = self.qkv(self.norm(x)).reshape(b, 3, self.heads, c // self.heads, h * w).unbind(1)
+        out = F.scaled_dot_product_attention(q.transpose(-1, -2), k.transpose(-1, -2), v.transpose(-1, -2))
+        return x + self.proj(out.transpose(-1, -2).reshape(b, c, h, w))
+
+
+class _Level(nn.Sequential):
+    """A ResBlock optionally followed by attention (one ADM U-Net "block")."""
+
+    def __init__(self, cin: int, cout: int, attention: bool, head_channels: int):
+        super().__init__(ResBlock(cin, cout), *([AttentionBlock(cout, head_channels)] if attention else []))
+
+
+class ReconUNet(nn.Module):
+    """Feature-reconstruction U-Net of one block (METHOD_NOTES A.5; ADM layout without time input).
+
+    Input and output have ``channels`` channels; the base width is ``hide_ratio * channels``.
+    Down-sampling is a 2x2 average pool (ceil mode) and up-sampling a 4x4 transposed conv cropped
+    to the skip's size, so any feature size works (layer4 is 1x1 at 32 px).
+
+    Args:
+        channels: Feature channels of the block (after selection).
+        hide_ratio: Base width / channels (0.5).
+        channel_mult: Width multiplier per level ((1, 2, 4)).
+        num_res_blocks: ResBlocks per level on the way down (2; one more on the way up).
+        attention_levels: Down-sampling factors with attention ((2, 4): the two coarser levels).
+        head_channels: Channels per attention head (64).
+    """
+
+    def __init__(self, channels: int, hide_ratio: float = 0.5, channel_mult: tuple[int, ...] = (1, 2, 4),
+                 num_res_blocks: int = 2, attention_levels: tuple[int, ...] = (2, 4),
+                 head_channels: int = 64):
+        super().__init__()
+        base = max(1, round(channels * hide_ratio))
+        self.inp = nn.Conv2d(channels, base, 3, padding=1)
+        self.down, skips, ch = nn.ModuleList(), [base], base
+        for level, mult in enumerate(channel_mult):
+            attn = 2 ** level in attention_levels
+            for _ in range(num_res_blocks):
+                self.down.append(_Level(ch, base * mult, attn, head_channels))
+                ch = base * mult
+                skips.append(ch)
+            if level < len(channel_mult) - 1:
+                self.down.append(nn.AvgPool2d(2, ceil_mode=True))
+                skips.append(ch)
+        self.middle = nn.Sequential(ResBlock(ch, ch), AttentionBlock(ch, head_channels), ResBlock(ch, ch))
+        self.up = nn.ModuleList()
+        for level, mult in reversed(list(enumerate(channel_mult))):
+            attn = 2 ** level in attention_levels
+            for i in range(num_res_blocks + 1):
+                blocks = [_Level(ch + skips.pop(), base * mult, attn, head_channels)]
+                ch = base * mult
+                if level and i == num_res_blocks:
+                    blocks.append(nn.ConvTranspose2d(ch, ch, 4, stride=2, padding=1))
+                self.up.append(nn.Sequential(*blocks))
+        self.out = nn.Sequential(_norm(ch), nn.SiLU(), _zero(nn.Conv2d(ch, channels, 3, padding=1)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Features ``(B, C, h, w)`` -> reconstruction ``(B, C, h, w)``."""
+        h, hs = self.inp(x), []
+        hs.append(h)
+        for block in self.down:
+            h = block(h)
+            hs.append(h)
+        h = self.middle(h)
+        for block in self.up:
+            skip = hs.pop()
+            h = block(torch.cat([h[..., : skip.shape[-2], : skip.shape[-1]], skip], dim=1))
+        return self.out(h[..., : x.shape[-2], : x.shape[-1]])
+
+
+class ResidualStack(nn.Module):
+    """VQ-VAE residual stack: ``n`` x (ReLU-Conv3x3-ReLU-Conv1x1, added), then ReLU."""
+
+    def __init__(self, channels: int, n: int = 2):
+        super().__init__()
+        self.layers = nn.ModuleList([
+            nn.Sequential(nn.ReLU(), nn.Conv2d(channels, channels, 3, padding=1, bias=False), nn.ReLU(),
+                          nn.Conv2d(channels, channels, 1, bias=False)) for _ in range(n)])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``(B, C, h, w)`` -> ``(B, C, h, w)``."""
+        for layer in self.layers:
+            x = x + layer(x)
+        return F.relu(x)
+
+
+class Discriminator(nn.Module):
+    """RealNet's head ("discriminator", METHOD_NOTES A.6): selected residuals -> 2-class logits.
+
+    ResidualStack(C) -> Conv3x3 C->w0 + BN + ReLU -> Conv3x3 w0->w1 ReLU -> Conv3x3 w1->w2 ReLU ->
+    bilinear x2 -> Conv3x3 w2->w3 ReLU -> Conv3x3 w3->2 -> bilinear to the image size.
+
+    Args:
+        channels: Input channels (residuals kept by RRS; 512).
+        widths: ``(w0, w1, w2, w3)`` ((128, 32, 8, 4)).
+    """
+
+    def __init__(self, channels: int, widths: tuple[int, int, int, int] = (128, 32, 8, 4)):
+        super().__init__()
+        w0, w1, w2, w3 = widths
+        self.features = nn.Sequential(
+            ResidualStack(channels),
+            nn.Conv2d(channels, w0, 3, padding=1), nn.BatchNorm2d(w0), nn.ReLU(),
+            nn.Conv2d(w0, w1, 3, padding=1), nn.ReLU(), nn.Conv2d(w1, w2, 3, padding=1), nn.ReLU())
+        self.final = nn.Sequential(nn.Conv2d(w2, w3, 3, padding=1), nn.ReLU(), nn.Conv2d(w3, 2, 3, padding=1))
+
+    def forward(self, residual: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+        """Residuals ``(B, C, h, w)`` -> logits ``(B, 2, *size)``; softmax channel 1 is the anomaly map."""
+        x = F.interpolate(self.features(residual), scale_factor=2, mode="bilinear", align_corners=False)
+        return F.interpolate(self.final(x), size=size, mode="bilinear", align_corners=False)
+
+
+class RealNetModel(nn.Module):
+    """Backbone -> channel selection -> per-block reconstruction -> RRS -> head (architecture A).
+
+    Args:
+        layers: WRN50 layers used as blocks (``[1, 2, 3, 4]``).
+        dims: Channels kept per block (``[256, 512, 512, 256]``).
+        selection: ``"afs"``, ``"rdr"`` or ``"rlpr"`` (see :mod:`.afs`).
+        weights: Backbone weights, ``"imagenet"`` or ``"random"``.
+        unet: Keyword arguments of :class:`ReconUNet` (``hide_ratio``, ``channel_mult``, ...).
+        rrs_mode, rrs_retention: See :class:`~synthad.methods.realnet.rrs.ResidualSelection`.
+        head_widths: Widths of the :class:`Discriminator`.
+        extractor: Reuse this frozen extractor instead of building one (it has no trainable state).
+    """
+
+    def __init__(self, layers: list[int], dims: list[int], selection: Selection = "afs",
+                 weights: str = "imagenet", unet: dict | None = None, rrs_mode: RRSMode = "max_avg",
+                 rrs_retention: float = 1 / 3, head_widths: tuple[int, int, int, int] = (128, 32, 8, 4),
+                 extractor: FeatureExtractor | None = None):
+        super().__init__()
+        self.extractor = extractor if extractor is not None else FeatureExtractor(layers, weights)
+        self.selectors = nn.ModuleList([ChannelSelector(WRN50_CHANNELS[layer], k, selection)
+                                        for layer, k in zip(sorted(layers), dims, strict=True)])
+        self.recons = nn.ModuleList([ReconUNet(k, **(unet or {})) for k in dims])
+        self.rrs = ResidualSelection(sum(dims), rrs_mode, rrs_retention)
+        self.head = Discriminator(self.rrs.out_channels, head_widths)
+
+    @torch.no_grad()
+    def features(self, images: torch.Tensor) -> list[torch.Tensor]:
+        """Images ``(B, 3, H, W)`` in ``[0, 1]`` -> selected features ``[(B, k_l, h_l, w_l)]``."""
+        return [sel(f) for sel, f in zip(self.selectors, self.extractor(images), strict=True)]
+
+    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """Images ``(B, 3, H, W)`` -> (logits ``(B, 2, H, W)``, reconstructions ``[(B, k_l, h_l, w_l)]``)."""
+        return self.from_features(self.features(images), images.shape[-2:])
+
+    def from_features(self, feats: list[torch.Tensor], size: tuple[int, int]
+                      ) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """Selected features (see :meth:`features`) -> (logits ``(B, 2, *size)``, reconstructions)."""
+        recons = [unet(f) for unet, f in zip(self.recons, feats, strict=True)]
+        residual = merge_residuals([(f - r).pow(2) for f, r in zip(feats, recons, strict=True)])
+        return self.head(self.rrs(residual), size), recons

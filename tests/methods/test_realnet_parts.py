@@ -1,0 +1,141 @@
+"""RealNet's parts: AFS channel scores, channel selectors, RRS, the head and the U-Nets."""
+
+import pytest
+import torch
+
+from synthad.methods.realnet.afs import ChannelSelector, afs_scores, lowest
+from synthad.methods.realnet.model import Discriminator, FeatureExtractor, ReconUNet
+from synthad.methods.realnet.rrs import ResidualSelection, kept_per_mode, merge_residuals
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """One torch thread: WRN50's many small convolutions crawl when threads compete on a shared CPU."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def _afs_case(channels=8, informative=(5, 1, 6)):
+    """Features whose residual equals the mask in ``informative`` channels (graded noise), noise elsewhere."""
+    g = torch.Generator().manual_seed(0)
+    mask = torch.zeros(4, 1, 16, 16)
+    mask[:, :, 4:10, 6:12] = 1
+    small = mask[:, :, ::2, ::2]  # the nearest down-sampling AFS applies, (4, 1, 8, 8)
+    clean = torch.randn(4, channels, 8, 8, generator=g)
+    diff = torch.rand(4, channels, 8, 8, generator=g)  # squared residual of noise, unrelated to the mask
+    for rank, c in enumerate(informative):
+        diff[:, c] = small[:, 0] + 0.1 * rank * torch.rand(4, 8, 8, generator=g)
+    return clean + diff.sqrt(), clean, mask
+
+
+def test_afs_keeps_exactly_the_mask_like_channels():
+    anomalous, clean, mask = _afs_case()
+    scores = afs_scores(anomalous, clean, mask)
+    assert scores.shape == (8,)
+    assert lowest(scores, 3).tolist() == [1, 5, 6]  # the informative ones, sorted by index
+    assert scores.argsort()[:3].tolist() == [5, 1, 6]  # graded: less noise = lower error
+    assert lowest(scores, 1).tolist() == [5]
+
+
+def test_afs_constant_channel_gets_the_worst_finite_score():
+    anomalous, clean, mask = _afs_case()
+    anomalous[:, 3] = clean[:, 3]  # zero residual everywhere: min = max
+    scores = afs_scores(anomalous, clean, mask)
+    assert torch.isfinite(scores).all() and scores[3] == scores.max()
+
+
+def test_selectors_afs_rdr_rlpr():
+    x = torch.randn(2, 6, 3, 3)
+    afs = ChannelSelector(6, 2, "afs")
+    afs.set_index(torch.tensor([1, 4]))
+    torch.testing.assert_close(afs(x), x[:, [1, 4]])
+    rdr = ChannelSelector(6, 3, "rdr")
+    rdr.init_random(torch.Generator().manual_seed(0))
+    assert rdr.index.unique().numel() == 3 and torch.equal(rdr(x), x[:, rdr.index])
+    rlpr = ChannelSelector(6, 2, "rlpr")
+    rlpr.init_random(torch.Generator().manual_seed(0))
+    assert rlpr(x).shape == (2, 2, 3, 3)
+    torch.testing.assert_close(rlpr(2 * x), 2 * rlpr(x))  # linear
+    assert set(rlpr.state_dict()) == {"index", "projection"}
+    with pytest.raises(ValueError, match="cannot keep"):
+        ChannelSelector(4, 5)
+
+
+def _residual():
+    """(2, 6, 4, 4): channel 2 = one spike (high max, low mean); channel 4 = flat 0.5 (high mean)."""
+    r = torch.full((2, 6, 4, 4), 0.1)
+    r[:, 2, 1, 1] = 3.0
+    r[:, 4] = 0.5
+    return r
+
+
+def test_rrs_max_and_avg_modes_keep_the_right_channels():
+    r = _residual()
+    rrs_max = ResidualSelection(6, "max", retention=1 / 6).eval()  # eval: identity BatchNorm at init
+    torch.testing.assert_close(rrs_max(r), r[:, [2]])
+    rrs_avg = ResidualSelection(6, "avg", retention=1 / 6).eval()
+    torch.testing.assert_close(rrs_avg(r), r[:, [4]])
+    both = ResidualSelection(6, "max_avg", retention=4 / 6).eval()
+    out = both(r)  # top 2 by max (2, 4), then top 2 by mean (4, 2): rank order, duplicates allowed
+    torch.testing.assert_close(out, r[:, [2, 4, 4, 2]])
+    assert ResidualSelection(6, "none")(r) is r
+
+
+def test_rrs_ranks_on_normalised_but_returns_raw_values():
+    r = torch.rand(4, 3, 4, 4, generator=torch.Generator().manual_seed(0)) * 0.01
+    r[:, 0] += 100.0  # large but the same in every sample: BatchNorm removes it from the ranking
+    r[0, 1, 2, 2] = 1.0  # a real spike in sample 0
+    rrs = ResidualSelection(3, "max", retention=1 / 3).train()
+    out = rrs(r)
+    assert torch.equal(out[0], r[0, [1]])  # raw values of the spiking channel, not normalised ones
+    assert out[0].max() == 1.0
+
+
+def test_rrs_default_split_and_merge():
+    assert kept_per_mode(1536, "max_avg", 1 / 3) == [256, 256]
+    assert kept_per_mode(768, "max_avg", 1 / 3) == [128, 128] and kept_per_mode(1536, "max", 1 / 3) == [512]
+    merged = merge_residuals([torch.ones(1, 2, 8, 8), torch.zeros(1, 3, 4, 4)])
+    assert merged.shape == (1, 5, 8, 8)
+
+
+def test_head_outputs_a_probability_map_of_image_size():
+    head = Discriminator(6, (8, 4, 4, 4)).eval()
+    logits = head(torch.rand(2, 6, 8, 8), (37, 45))
+    assert logits.shape == (2, 2, 37, 45)
+    prob = torch.softmax(logits, 1)
+    torch.testing.assert_close(prob.sum(1), torch.ones(2, 37, 45))
+    assert prob.min() >= 0 and prob.max() <= 1
+
+
+@pytest.mark.parametrize("side", [1, 3, 8])
+def test_unet_any_size_and_starts_at_zero(side):
+    unet = ReconUNet(16, head_channels=8)
+    x = torch.randn(2, 16, side, side)
+    y = unet(x)
+    assert y.shape == x.shape
+    assert torch.count_nonzero(y) == 0  # zero-initialised output conv, as ADM's
+    y.sum().backward()
+    assert unet.out[-1].weight.grad is not None and unet.out[-1].weight.grad.abs().sum() > 0
+
+
+def test_feature_extractor_strides_frozen_and_deterministic():
+    a, b = FeatureExtractor([1, 3], "random"), FeatureExtractor([1, 3], "random")
+    feats = a(torch.rand(1, 3, 64, 64))
+    assert [f.shape for f in feats] == [(1, 256, 16, 16), (1, 1024, 4, 4)]
+    assert not any(p.requires_grad for p in a.parameters()) and len(a.blocks) == 3  # layer4 not built
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True))
+    a.train()
+    assert not a.training
+
+
+def test_calibrate_sets_batchnorm_statistics_to_the_data():
+    fx = FeatureExtractor([1], "random")
+    images = torch.rand(6, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    fx.calibrate([images[:3], images[3:]])
+    from synthad.nn.backbones import imagenet_normalize
+
+    pre = fx.stem[0](imagenet_normalize(images))  # conv1 output: what bn1 normalises
+    torch.testing.assert_close(fx.stem[1].running_mean, pre.mean(dim=(0, 2, 3)), rtol=1e-4, atol=1e-5)
+    assert not fx.stem[1].training and not any(p.requires_grad for p in fx.parameters())
