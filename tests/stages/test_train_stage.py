@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -78,6 +79,8 @@ class _CountSources(Method):
         pool = context.source_pool(self.config.image_size)
         self.count = 0 if pool is None else len(pool)
         self.foreground_mean = 1.0 if pool is None else float(pool.foregrounds.mean())
+        if context.checkpoint_path is not None:  # a run artifact, as RealNet's AFS indices
+            Path(f"{context.checkpoint_path}.probe.json").write_text(json.dumps({"count": self.count}))
 
     def predict(self, images):  # pragma: no cover - not used here
         raise NotImplementedError
@@ -113,6 +116,8 @@ def test_dataset_sources_reach_fit(index_csv, sources_key, tmp_path):
     assert main([*run, "--out", str(tmp_path / "two"), *flags]) == 0
     state = torch.load(tmp_path / "two" / "model.pt")
     assert state["count"] == 6 and state["fg"] == pytest.approx(0.5)  # 6 train images, half foreground
+    assert json.loads((tmp_path / "two" / "probe.json").read_text()) == {"count": 6}
+    assert not list(tmp_path.glob(".two.state-*")), "checkpoint and its artifacts leave nothing behind"
 
 
 def test_unpaired_source_masks_are_an_error(index_csv, sources_key, tmp_path, capsys):

@@ -55,6 +55,8 @@ class FitContext:
         seed: Seed of this run; every random draw of the method derives from it.
         device: Torch device to train on.
         checkpoint_path: Where to save the resumable training state; resumed from when present.
+            Run artifacts written beside it as ``<checkpoint_path>.<name>.json`` end up in the run
+            folder as ``<name>.json`` (``synthad train``).
         checkpoint_every: Save the training state every this many epochs.
         banks: Bank kind (``"textures"``, ``"natural"``, ``"sdas"``) -> bank folder, for the kinds
             the method needs; open them with :meth:`bank`.

@@ -5,7 +5,8 @@ Writes to ``--out`` (``results/models/<dataset>/<category>/<method>/seed<k>/``):
 * ``model.pt``: the method's ``state_dict()`` (loadable with ``torch.load(weights_only=True)``),
 * ``config.json``: method key, its typed config, dataset, category, seed,
 * ``train_log.csv``: one row per epoch (losses, learning rate, seconds),
-* ``train_info.json``: training seconds, peak memory, device, number of training images.
+* ``train_info.json``: training seconds, peak memory, device, number of training images,
+* ``<name>.json``: artifacts a method cached as ``<checkpoint>.<name>.json`` (RealNet: ``afs.json``).
 
 The resumable training state is kept *outside* ``--out`` (``--checkpoint``, by default a hidden
 file beside it, ``.seed<k>.state-<hash>.pt``) because Snakemake deletes the outputs of an
@@ -92,7 +93,18 @@ def run(args: argparse.Namespace) -> None:
         "train_seconds": seconds, "peak_memory_mb": peak_memory_mb(device), "device": str(device),
         "n_train_images": len(train_set), "threads": torch.get_num_threads(),
     })
+    _collect_artifacts(checkpoint, args.out)
     checkpoint.unlink(missing_ok=True)
+
+
+def _collect_artifacts(checkpoint: Path, out: Path) -> None:
+    """Move ``fit``'s run artifacts into the run folder, so they are versioned with the model.
+
+    A method caches them beside its checkpoint as ``<checkpoint>.<name>.json`` (RealNet's AFS channel
+    indices); they become ``<out>/<name>.json``.
+    """
+    for path in checkpoint.parent.glob(f"{checkpoint.name}.*.json"):
+        path.replace(out / path.name[len(checkpoint.name) + 1:])
 
 
 def _check_needs(key: str, needs: frozenset[str], masks: Path | None, banks: dict[str, Path]) -> None:
