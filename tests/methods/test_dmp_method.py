@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from method_helpers import Images
 from torch import nn
-from torch.utils.data import Dataset
 
 from synthad.config import build
 from synthad.errors import ConfigError
@@ -20,19 +20,6 @@ from synthad.synthesis import TrainingPool
 
 TINY = dict(image_size=32, rec_base_width=4, batch_size=2, epochs=2, lk_channels=[4, 8, 8, 8],
             lk_layers=[1, 1, 1, 1], lk_kernels=[7, 5, 5, 3], small_kernel=3, disc_base_width=4)
-
-
-class Images(Dataset):
-    """``n`` random ``size`` x ``size`` RGB images (seeded), as a training dataset."""
-
-    def __init__(self, n=4, size=32):
-        self.x = torch.rand(n, 3, size, size, generator=torch.Generator().manual_seed(0))
-
-    def __len__(self):
-        return len(self.x)
-
-    def __getitem__(self, i):
-        return {"image": self.x[i]}
 
 
 class Sources(FitContext):

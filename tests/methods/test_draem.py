@@ -2,7 +2,7 @@
 
 import pytest
 import torch
-from torch.utils.data import Dataset
+from method_helpers import Images
 
 from synthad.config import build
 from synthad.errors import ConfigError, DataError
@@ -12,19 +12,6 @@ from synthad.methods.draem.method import score_kernel_size
 from synthad.methods.draem.model import DraemModel
 
 TINY = dict(image_size=32, rec_base_width=4, disc_base_width=4, batch_size=2, epochs=2)
-
-
-class Images(Dataset):
-    """``n`` random ``size`` x ``size`` RGB images (seeded), as a training dataset."""
-
-    def __init__(self, n=4, size=32):
-        self.x = torch.rand(n, 3, size, size, generator=torch.Generator().manual_seed(0))
-
-    def __len__(self):
-        return len(self.x)
-
-    def __getitem__(self, i):
-        return {"image": self.x[i]}
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ import copy
 import numpy as np
 import pytest
 import torch
-from torch.utils.data import Dataset
+from method_helpers import Images
 
 from synthad.config import build
 from synthad.errors import ConfigError, DataError
@@ -18,19 +18,6 @@ from synthad.nn.backbones import BackboneWeightsMissing
 
 TINY = dict(image_size=32, base_width=4, ffm_channels=4, dsm_width=4, batch_size=2, phase1_epochs=1,
             phase2_epochs=1, perceptual_weights="none")
-
-
-class Images(Dataset):
-    """``n`` random ``size`` x ``size`` RGB images (seeded), as a training dataset."""
-
-    def __init__(self, n=4, size=32):
-        self.x = torch.rand(n, 3, size, size, generator=torch.Generator().manual_seed(0))
-
-    def __len__(self):
-        return len(self.x)
-
-    def __getitem__(self, i):
-        return {"image": self.x[i]}
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ import json
 
 import pytest
 import torch
-from torch.utils.data import Dataset
+from method_helpers import Images
 
 from synthad.config import build
 from synthad.errors import ConfigError
@@ -27,19 +27,6 @@ def _one_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
-
-
-class Images(Dataset):
-    """``n`` random ``size`` x ``size`` RGB images (seeded), as a training dataset."""
-
-    def __init__(self, n=4, size=32):
-        self.x = torch.rand(n, 3, size, size, generator=torch.Generator().manual_seed(0))
-
-    def __len__(self):
-        return len(self.x)
-
-    def __getitem__(self, i):
-        return {"image": self.x[i]}
 
 
 def _fit(banks, tmp_path=None, rows=None, **overrides):
