@@ -18,6 +18,7 @@ STAGES: dict[str, tuple[str, str]] = {
     "demo": ("demo", "generate the embedded demo data set (MVTec layout) deterministically"),
     "download": ("download", "download a registered data set (resumable, checksummed) or link a local copy"),
     "index": ("index", "write the index CSV of one category of a data set"),
+    "rto": ("rto", "derive a MAD-RTO-style data set: object images rotated and shifted, masks alike"),
     "masks": ("masks", "compute foreground masks of one category and a contact sheet"),
     "textures": ("textures", "build the texture bank: built-in (DTD stand-in, offline) or DTD linked in"),
     "natural": ("natural", "build the natural-image bank: built-in photo crops or a folder (ImageNet, VOC)"),

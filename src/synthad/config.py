@@ -138,20 +138,66 @@ def _coerce_scalar(tp: type, value: Any, where: str) -> Any:
 
 # --------------------------------------------------------------------------- sections
 @dataclass
+class RtoConfig:
+    """How a MAD-RTO-style data set is derived from a base data set's object categories.
+
+    Lv et al. (CVPRW, Sec. 3) apply "random rotation and random crop"; the ranges are ours, see
+    :mod:`synthad.data.rto`.
+
+    Attributes:
+        max_angle: Rotation angle drawn from U(-max_angle, max_angle), degrees.
+        max_shift: Translation (the "random crop" offset) per axis drawn from
+            U(-max_shift, max_shift) times the image side.
+        fill: How uncovered pixels are filled, for the image and its masks alike: ``reflect``
+            (mirror at the border, OpenCV BORDER_REFLECT_101), ``replicate`` (border colour) or
+            ``constant`` (black; masks 0).
+        seed: Seed of the per-image draws (each image's draw depends only on the seed and its path).
+    """
+
+    max_angle: float = 30.0
+    max_shift: float = 0.1
+    fill: Literal["reflect", "replicate", "constant"] = "reflect"
+    seed: int = 0
+
+    def __post_init__(self):
+        if not 0 <= self.max_angle <= 180:
+            raise ValueError(f"max_angle must be in [0, 180] degrees, got {self.max_angle}")
+        if not 0 <= self.max_shift < 0.5:
+            raise ValueError(f"max_shift must be in [0, 0.5) of the side, got {self.max_shift}")
+
+
+@dataclass
 class DatasetEntry:
     """One data set to run on.
 
     Attributes:
         source: Registry key of the data set (``demo``, ``mvtec_ad``, ``mpdd``, ``folder``...);
-            defaults to the entry's name in ``data.datasets``.
+            defaults to the entry's name in ``data.datasets``. ``rto`` derives a data set from
+            ``base`` (rotated and shifted object images, :mod:`synthad.data.rto`).
         path: A copy the user already has (the extracted archive root, or for ``folder`` an
             MVTec-layout folder); when set nothing is downloaded.
-        categories: Categories to run, or ``[all]`` for every category of the data set.
+        categories: Categories to run, or ``[all]`` for every category of the data set (for
+            ``rto``: every object category of the base).
+        base: Only for ``source: rto``: the data set (a ``data.datasets`` name or a registry key)
+            whose indexed images are transformed.
+        rto: Only for ``source: rto``: the transform (:class:`RtoConfig`; defaults when omitted).
     """
 
     source: str | None = None
     path: str | None = None
     categories: list[str] = field(default_factory=lambda: ["all"])
+    base: str | None = None
+    rto: RtoConfig | None = None
+
+    def __post_init__(self):
+        if self.source == "rto":
+            if not self.base:
+                raise ValueError("source rto needs `base`: the data set whose object images are transformed")
+            if self.path:
+                raise ValueError("source rto is derived by the pipeline; `path` is not allowed")
+            self.rto = self.rto or RtoConfig()
+        elif self.base is not None or self.rto is not None:
+            raise ValueError("`base` and `rto` are only allowed with `source: rto`")
 
 
 @dataclass
@@ -159,6 +205,15 @@ class DataConfig:
     """``data:`` which data sets the pipeline runs on."""
 
     datasets: dict[str, DatasetEntry] = field(default_factory=lambda: {"demo": DatasetEntry()})
+
+    def __post_init__(self):
+        for name, entry in self.datasets.items():
+            if entry.source != "rto":
+                continue
+            base = self.datasets.get(entry.base)
+            if entry.base == name or (base is not None and base.source == "rto"):
+                raise ValueError(f"datasets.{name}: base {entry.base!r} must be a data set that is not "
+                                 "itself derived (source rto)")
 
 
 @dataclass
@@ -256,11 +311,14 @@ class EvaluateConfig:
 
     resolution: int = 256
     pro_fpr_limit: float = 0.3
+    spro_fpr_limit: float = 0.05
     batch_size: int = 8
 
     def __post_init__(self):
         if not 0 < self.pro_fpr_limit <= 1:
             raise ValueError("pro_fpr_limit must be in (0, 1]")
+        if not 0 < self.spro_fpr_limit <= 1:
+            raise ValueError("spro_fpr_limit must be in (0, 1] (AU-sPRO of MVTec LOCO: 0.05)")
 
 
 @dataclass
@@ -276,6 +334,10 @@ class ReportConfig:
     scale: float = 100.0
     decimals: int = 1
     figure_images: int = 4
+    delta_close: float = 1.0  # paper tables: ours at most this far below the claim (pp) is green
+    delta_far: float = 5.0  # ... more than this far below is red, in between orange
+    roc_max_pixels: int = 200000  # pixel ROC curves use a fixed random subset of this many pixels
+    title: str = "SynthAD: do the papers hold up?"
 
 
 @dataclass
@@ -314,6 +376,7 @@ def load_yaml(path: str | Path) -> dict:
 def parse_params(data: dict, where: str = "params.yaml:") -> Params:
     """Validate a whole parsed ``params.yaml`` (including every method section)."""
     params = build(Params, data, where)
+    validate_datasets(params, where)
     validate_methods(params, where)
     validate_sdas(params, where)
     return params
@@ -322,6 +385,15 @@ def parse_params(data: dict, where: str = "params.yaml:") -> Params:
 def load_params(path: str | Path = "params.yaml") -> Params:
     """Load and fully validate ``params.yaml``."""
     return parse_params(load_yaml(path), f"{path}:")
+
+
+def validate_datasets(params: Params, where: str = "params.yaml:") -> None:
+    """Check every ``source: rto`` entry against the registry: a known base, object categories only."""
+    from synthad.data.rto import check_rto_entry  # deferred: the registry imports this module
+
+    for name, entry in params.data.datasets.items():
+        if entry.source == "rto":
+            check_rto_entry(name, entry, params.data.datasets, _join(where, f"data.datasets.{name}"))
 
 
 def validate_methods(params: Params, where: str = "params.yaml:") -> None:

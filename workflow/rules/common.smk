@@ -1,14 +1,17 @@
 # Shared helpers: strict validation of params.yaml at parse time, the run grid, and the slices of
 # configuration each rule passes to its stage (so Snakemake's params trigger is precise).
 
+import dataclasses
 import json
 import os
+import re
 import shlex
 import sys
 from pathlib import Path
 
 from synthad.config import DatasetEntry, build, parse_params
-from synthad.data.registry import get_dataset, resolve_categories
+from synthad.data.registry import RTO_PREFIX, get_dataset, resolve_categories
+from synthad.data.rto import base_source
 from synthad.methods import get_method
 from synthad.synthesis.sdas_config import training_slice
 
@@ -38,7 +41,26 @@ def dataset_entry(dataset):
 
 
 def dataset_source(dataset):
-    return dataset_entry(dataset).source or dataset
+    """Registry key of a data set; a derived one (source rto) is ``rto:<its base's key>``."""
+    entry = dataset_entry(dataset)
+    if entry.source == "rto":
+        return RTO_PREFIX + base_source(entry, PARAMS.data.datasets)
+    return entry.source or dataset
+
+
+def rto_datasets():
+    """Names of the derived MAD-RTO-style data sets (``source: rto``)."""
+    return [d for d, entry in PARAMS.data.datasets.items() if entry.source == "rto"]
+
+
+def rto_pattern():
+    """Wildcard pattern matching exactly the derived data sets (nothing when there is none)."""
+    return "|".join(re.escape(d) for d in rto_datasets()) or r"(?!x)x"
+
+
+def rto_settings(dataset):
+    """The typed ``rto`` settings of a derived data set, as the JSON its stage reads."""
+    return as_json(dataclasses.asdict(dataset_entry(dataset).rto))
 
 
 def dataset_root(dataset):
@@ -49,7 +71,9 @@ def dataset_root(dataset):
 
 def categories(dataset):
     entry = dataset_entry(dataset)
-    return resolve_categories(get_dataset(dataset_source(dataset)), entry.categories, dataset_root(dataset))
+    # A derived data set's folder does not exist before the DAG runs: discover from its base.
+    root = dataset_root(entry.base) if entry.source == "rto" else dataset_root(dataset)
+    return resolve_categories(get_dataset(dataset_source(dataset)), entry.categories, root)
 
 
 def evaluated_datasets():

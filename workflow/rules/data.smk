@@ -1,4 +1,5 @@
-# Phase "data": raw data (generated demo, download, or a user's copy) -> index CSV per category.
+# Phase "data": raw data (generated demo, download, a user's copy, or derived from another data set
+# by `synthad rto`) -> index CSV per category.
 
 
 rule demo:
@@ -27,7 +28,27 @@ rule download:
         " --archives data/downloads > {log} 2>&1"
 
 
+rule rto:
+    # A MAD-RTO-style data set (source: rto): the base's indexed object categories, each image and
+    # its masks rotated and shifted (src/synthad/data/rto.py); indexed by the rule below.
+    input:
+        lambda wc: [f"data/index/{dataset_entry(wc.dataset).base}/{c}.csv" for c in categories(wc.dataset)],
+    output:
+        directory("data/raw/{dataset}"),
+    wildcard_constraints:
+        dataset=rto_pattern(),
+    log:
+        "logs/data/rto_{dataset}.log",
+    params:
+        base=lambda wc: dataset_source(wc.dataset).removeprefix(RTO_PREFIX),
+        rto=lambda wc: rto_settings(wc.dataset),
+    shell:
+        "synthad rto --base {params.base} --index {input} --out {output} --params-json {params.rto:q}"
+        " --no-progress > {log} 2>&1"
+
+
 ruleorder: demo > download
+ruleorder: rto > download
 
 
 rule index:

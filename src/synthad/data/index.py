@@ -8,7 +8,10 @@
 * ``defect_type``: ``good`` or the defect folder name,
 * ``mask_path``: ground-truth mask(s) of a defective image, several joined with ``;`` (MVTec LOCO
   has one mask per defect instance); empty for defect-free images,
-* ``anomaly_kind`` (optional): ``logical`` / ``structural`` where the data set distinguishes them.
+* ``anomaly_kind`` (optional): ``logical`` / ``structural`` where the data set distinguishes them,
+* ``saturation`` (optional, MVTec LOCO): the sPRO saturation of each mask, ``;``-joined in the
+  order of ``mask_path``: ``rel:<fraction of the defect area>`` or ``abs:<pixels>`` (original
+  resolution), from the data set's ``defects_config.json``.
 
 Layout adapters (:mod:`synthad.data.layouts`) produce the rows; :func:`write_index` checks them
 and :func:`read_index` checks them again when a stage starts, so a broken index fails early with
@@ -25,7 +28,7 @@ from synthad.errors import DataError
 from synthad.utils.io import atomic_path
 
 COLUMNS = ["path", "split", "label", "defect_type", "mask_path"]
-OPTIONAL_COLUMNS = ["anomaly_kind"]
+OPTIONAL_COLUMNS = ["anomaly_kind", "saturation"]
 MASK_SEPARATOR = ";"
 
 
@@ -64,9 +67,20 @@ def validate_index(frame: pd.DataFrame, source: str, check_files: bool = True) -
     no_mask = frame[(frame["label"] == 1) & (frame["mask_path"] == "")]
     if len(no_mask):
         raise DataError(f"{source}: defective image {no_mask['path'].iloc[0]} has no mask")
+    if "saturation" in frame.columns:
+        _check_saturation(frame, source)
     if check_files:
         _check_files_exist(frame, source)
     return frame
+
+
+def _check_saturation(frame: pd.DataFrame, source: str) -> None:
+    """Every defective row has one saturation entry per mask (sPRO needs them pairwise)."""
+    frame["saturation"] = frame["saturation"].fillna("").astype(str)
+    for path, masks, sats in zip(frame["path"], frame["mask_path"], frame["saturation"], strict=True):
+        if len(split_masks(sats)) != len(split_masks(masks)):
+            raise DataError(f"{source}: image {path} has {len(split_masks(masks))} mask(s) but "
+                            f"{len(split_masks(sats))} saturation entr(ies)")
 
 
 def _check_files_exist(frame: pd.DataFrame, source: str) -> None:
@@ -116,7 +130,8 @@ def read_index(path: str | Path, check_files: bool = True) -> pd.DataFrame:
     if not path.is_file():
         raise DataError(f"{path}: index file does not exist (run `synthad index` first)")
     try:
-        frame = pd.read_csv(path, dtype={"mask_path": str, "defect_type": str}, keep_default_na=False)
+        frame = pd.read_csv(path, dtype={"mask_path": str, "defect_type": str, "saturation": str},
+                            keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: not a readable index CSV: {exc}") from exc
     return validate_index(frame, str(path), check_files=check_files)

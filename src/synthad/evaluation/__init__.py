@@ -1,6 +1,7 @@
-"""Evaluation: image/pixel AUROC, AP and F1-max, exact AU-PRO, and scoring a trained run.
+"""Evaluation: image/pixel AUROC, AP and F1-max, exact AU-PRO and AU-sPRO, and scoring a trained run.
 
-:mod:`.metrics` and :mod:`.aupro` are pure NumPy/scikit-learn functions on arrays;
+:mod:`.metrics`, :mod:`.aupro` and :mod:`.spro` are pure NumPy/scikit-learn functions on arrays
+(:mod:`.loco` applies them per anomaly kind);
 :mod:`.evaluate` runs a trained method over a test split and writes ``scores.csv``, ``maps.npz``
 and ``metrics.json`` (DESIGN.md, "Data flow").
 """
@@ -13,5 +14,7 @@ from synthad.evaluation.metrics import (
     image_metrics,
     pixel_metrics,
 )
+from synthad.evaluation.spro import auspro, spro_curve
 
-__all__ = ["aupro", "auroc", "average_precision", "f1_max", "image_metrics", "pixel_metrics", "pro_curve"]
+__all__ = ["aupro", "auroc", "auspro", "average_precision", "f1_max", "image_metrics", "pixel_metrics",
+           "pro_curve", "spro_curve"]

@@ -5,7 +5,8 @@ Reads a model folder written by ``synthad train`` (``model.pt``, ``config.json``
 
 * ``scores.csv``: ``path, label, defect_type, score`` per test image,
 * ``maps.npz``: ``maps`` float16 ``(N, R, R)`` and ``paths`` ``(N,)``, R = evaluation resolution,
-* ``metrics.json``: every metric plus cost (training seconds and memory, inference images/s,
+* ``metrics.json``: every metric (with image AUROC per anomaly kind and AU-sPRO where the index
+  has them, :mod:`.loco`) plus cost (training seconds and memory, inference images/s,
   evaluation memory, device) and identifying fields.
 
 Test images are loaded at the evaluation resolution ``R`` (bilinear; masks nearest) and given to
@@ -30,6 +31,7 @@ from synthad.data.index import read_index
 from synthad.data.loader import ImageDataset
 from synthad.errors import DataError
 from synthad.evaluation.aupro import aupro
+from synthad.evaluation.loco import kind_image_aurocs, spro_metrics
 from synthad.evaluation.metrics import image_metrics, pixel_metrics
 from synthad.methods import Method, get_method
 from synthad.utils.io import atomic_path, read_json_object, write_json
@@ -232,6 +234,8 @@ def evaluate_run(index_path: str | Path, model_dir: str | Path, config: Evaluate
         "pro_fpr_limit": config.pro_fpr_limit,
         "device": str(device),
         **compute_metrics(outputs, config.pro_fpr_limit),
+        **kind_image_aurocs(test_rows, outputs.labels, outputs.scores),
+        **spro_metrics(test_rows, outputs.labels, outputs.maps, config.spro_fpr_limit),
         "train_seconds": train_info.get("train_seconds"),
         "train_peak_memory_mb": train_info.get("peak_memory_mb"),
         "inference_images_per_s": len(outputs.labels) / max(outputs.predict_seconds, 1e-9),

@@ -15,7 +15,7 @@ import pandas as pd
 from synthad.data.index import write_index
 from synthad.data.layouts.dagm import rows_dagm
 from synthad.data.layouts.loco import rows_mvtec_loco
-from synthad.data.layouts.mvtec import rows_btad, rows_demo, rows_mvtec
+from synthad.data.layouts.mvtec import rows_btad, rows_demo, rows_mvtec, rows_rto
 from synthad.data.layouts.visa import rows_visa
 from synthad.data.registry import DatasetSpec, resolve_categories
 from synthad.errors import DataError
@@ -27,11 +27,12 @@ LAYOUTS: dict[str, Callable[[Path, str], list[dict]]] = {
     "mvtec_loco": rows_mvtec_loco,
     "visa": rows_visa,
     "dagm": rows_dagm,
+    "rto": rows_rto,
 }
 
 __all__ = [
     "LAYOUTS", "build_index", "rows_btad", "rows_dagm", "rows_demo", "rows_mvtec", "rows_mvtec_loco",
-    "rows_visa",
+    "rows_rto", "rows_visa",
 ]
 
 

@@ -8,7 +8,8 @@
     <category>/ground_truth/<type>/<stem><suffix>.png   one mask per defective image
 
 MVTec AD, MPDD and ``folder`` use ``good`` and the suffix ``_mask``; BTAD uses ``ok``/``ko`` and
-masks named like their image (no suffix, ``.png`` or ``.bmp``).
+masks named like their image (no suffix, ``.png`` or ``.bmp``). Derived ``rto:`` data sets are
+MVTec layout plus ``<category>/rto.json``, which carries the base's ``anomaly_kind`` per defect type.
 """
 
 from __future__ import annotations
@@ -84,4 +85,21 @@ def rows_demo(root: Path, category: str) -> list[dict]:
     rows = rows_mvtec(root, category)
     for r in rows:
         r["anomaly_kind"] = ANOMALY_KIND[category].get(r["defect_type"], "") if r["label"] else ""
+    return rows
+
+
+def rows_rto(root: Path, category: str) -> list[dict]:
+    """Index rows of a derived ``rto:`` category: MVTec layout, ``anomaly_kind`` from ``rto.json``.
+
+    The base's logical/structural split survives the derivation: ``rto.json`` maps each defect
+    type to its kind (``null`` when the base index had no ``anomaly_kind`` column).
+    """
+    from synthad.data.rto import RTO_JSON  # deferred: rto imports the loader (cv2)
+    from synthad.utils.io import read_json_object
+
+    rows = rows_mvtec(root, category)
+    kinds = read_json_object(category_dir(Path(root), category) / RTO_JSON).get("anomaly_kind")
+    if kinds is not None:
+        for r in rows:
+            r["anomaly_kind"] = kinds.get(r["defect_type"], "") if r["label"] else ""
     return rows
