@@ -53,6 +53,8 @@ def test_config_validation():
         build(Config, {"epochs": 1}, "ndpnet")
     with pytest.raises(ConfigError):
         build(Config, {"segmentation": "msfr"}, "ndpnet")
+    with pytest.raises(ConfigError, match="phase2_anomaly_prob"):
+        build(Config, {"phase2_anomaly_prob": 0.0}, "ndpnet")
 
 
 def test_reference_is_the_image_closest_to_the_median_ties_to_lowest_index():
@@ -103,6 +105,23 @@ def test_phase1_does_not_train_rbam_or_msdsm(natural):
     keys = [k for k in snapshots[1] if k.startswith(("rbam.", "msdsm.")) and "num_batches" not in k]
     changed = [k for k in keys if "running" not in k and not snapshots[1][k].equal(fresh.state_dict()[k])]
     assert keys and not changed
+
+
+def test_phase2_anomaly_prob_mixes_defect_free_samples_into_phase2_only(natural, monkeypatch):
+    empty = {1: [], 2: []}
+
+    def recorder(phase, original):
+        def loss(normal, augmented, mask, perceptual):
+            empty[phase] += (mask.flatten(1).sum(1) == 0).tolist()
+            return original(normal, augmented, mask, perceptual)
+        return loss
+
+    method = NdpNet(Config(**(TINY | {"phase1_epochs": 3, "phase2_epochs": 3, "phase2_anomaly_prob": 0.5})))
+    monkeypatch.setattr(method, "phase1_loss", recorder(1, method.phase1_loss))
+    monkeypatch.setattr(method, "phase2_loss", recorder(2, method.phase2_loss))
+    method.fit(Images(), FitContext(seed=0, banks=natural, progress=False))
+    assert not any(empty[1])  # L_def_per needs a defect in every phase-1 pair
+    assert 0 < sum(empty[2]) < len(empty[2])
 
 
 def test_predict_contract_and_image_score_is_the_map_max(natural, tmp_path):

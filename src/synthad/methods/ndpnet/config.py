@@ -42,6 +42,9 @@ class Config:
         use_rbam: ``False``: Table VI column B (no RBAM, no ``L_fea_rep``).
         segmentation: ``"msdsm"`` (the method), ``"pixel_gap"`` (Table VI column D) or ``"ssim"``
             (column F): the latter two train no MSDSM and score ``|I - I_b|`` / ``1 - SSIM``.
+        phase2_anomaly_prob: Share of phase-2 samples that carry an artificial defect (1.0: the
+            paper's pairs, every sample defective). Below 1, the rest are defect-free images with an
+            empty mask, so MSDSM also sees normal inputs (our demo option, not the paper's).
         eval_batch_size: Images per forward pass in ``predict``.
     """
 
@@ -68,6 +71,7 @@ class Config:
     use_def_per: bool = True
     use_rbam: bool = True
     segmentation: Literal["msdsm", "pixel_gap", "ssim"] = "msdsm"
+    phase2_anomaly_prob: float = 1.0
     eval_batch_size: int = 16
 
     def __post_init__(self):
@@ -81,5 +85,7 @@ class Config:
             raise ValueError(f"patch_sizes must be positive, got {self.patch_sizes}")
         if len(self.msdsm_weights) != 3:
             raise ValueError(f"msdsm_weights needs 3 values (one per scale), got {self.msdsm_weights}")
+        if not 0.0 < self.phase2_anomaly_prob <= 1.0:
+            raise ValueError(f"phase2_anomaly_prob must be in (0, 1], got {self.phase2_anomaly_prob}")
         if self.filter_size < 1 or self.filter_size % 2 == 0:
             raise ValueError(f"filter_size must be odd and >= 1, got {self.filter_size}")

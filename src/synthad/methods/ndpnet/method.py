@@ -88,7 +88,9 @@ class NdpNet(Method):
         pool = load_pool(train, cfg.image_size, "NDP-Net")
         self.reference_index = choose_reference(pool.images)
         self.model.set_reference(torch.from_numpy(pool.image(self.reference_index)).permute(2, 0, 1))
-        synth = NdpNetSynthesizer(source)
+        # Phase 1 needs defective pairs for L_def_per; phase 2 may mix in defect-free samples.
+        synths = {1: NdpNetSynthesizer(source),
+                  2: NdpNetSynthesizer(source, anomaly_prob=cfg.phase2_anomaly_prob)}
         perceptual = PerceptualLoss(cfg.perceptual_weights if cfg.w_per else "none")
         opt1 = torch.optim.Adam([*self.model.encoder.parameters(), *self.model.decoder.parameters()],
                                 lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -103,7 +105,8 @@ class NdpNet(Method):
             phase = 1 if epoch < cfg.phase1_epochs else 2
             if phase == 2:
                 self.model.freeze_encoder()
-            row = self._train_epoch(phase, pool, synth, rng, opt1 if phase == 1 else opt2, perceptual, device)
+            optimizer = opt1 if phase == 1 else opt2
+            row = self._train_epoch(phase, pool, synths[phase], rng, optimizer, perceptual, device)
             row |= {"epoch": epoch + 1, "phase": phase, "lr": cfg.lr}
             context.log(row)
             bar.set_postfix(phase=phase, loss=f"{row['loss']:.4f}")
