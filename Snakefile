@@ -7,6 +7,7 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
+# `preset:` in it (or `--config preset=NAME`) merges presets/NAME.yaml, see common.smk.
 configfile: "params.yaml"
 
 
@@ -27,6 +28,8 @@ rule all:
         "results/metrics.csv",
         "results/tables",
         "results/figures/maps",
+        "results/figures/compare",
+        "reports",
         mask_sheets(),
         bank_sheets(),
         strength_sheets(),
@@ -57,6 +60,9 @@ rule banks_all:
 rule train_all:
     input:
         model_files(),
+    # dvc.yaml's train stage tracks results/pretrain, which must exist even when no method pre-trains.
+    shell:
+        "mkdir -p results/pretrain"
 
 
 rule evaluate_all:
@@ -69,3 +75,5 @@ rule report_all:
         "results/metrics.csv",
         "results/tables",
         "results/figures/maps",
+        "results/figures/compare",
+        "reports",

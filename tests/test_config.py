@@ -100,3 +100,63 @@ def test_sdas_section_is_checked_against_sdas_config():
         parse_params({"synthesis": {"sdas": {"train_step": 10}}})
     with pytest.raises(ConfigError, match="synthesis.sdas"):
         parse_params({"synthesis": {"sdas": {"prediction_type": "x0"}}})
+
+
+# --------------------------------------------------------------------------- paper presets
+def _presets(tmp_path: Path, **files: str) -> Path:
+    folder = tmp_path / "presets"
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / f"{name}.yaml").write_text(text)
+    return folder
+
+
+def test_merge_preset_replaces_each_named_key_whole_and_keeps_the_rest():
+    from synthad.config import merge_preset
+
+    base = {"seeds": [0], "train": {"device": "auto", "num_threads": 1},
+            "method_params": {"draem": {"epochs": 40, "lr": 1e-3}, "dmp": {"epochs": 30}}}
+    overlay = {"seeds": [0, 1, 2], "train": {"device": "cuda"}, "method_params": {"draem": {}}}
+    merged = merge_preset(base, overlay)
+    assert merged["seeds"] == [0, 1, 2]
+    assert merged["train"] == {"device": "cuda", "num_threads": 1}  # unnamed key kept
+    assert merged["method_params"] == {"draem": {}, "dmp": {"epochs": 30}}  # draem's CPU overrides gone
+    assert base["method_params"]["draem"] == {"epochs": 40, "lr": 1e-3}  # inputs untouched
+
+
+def test_apply_preset_demo_is_identity_and_named_preset_merges(tmp_path, raw_params):
+    from synthad.config import apply_preset
+
+    folder = _presets(tmp_path, paper="seeds: [0, 1, 2]\nmethods: [draem]\nmethod_params: {draem: {}}\n")
+    assert apply_preset(raw_params, folder) == raw_params
+    merged = apply_preset(raw_params | {"preset": "paper"}, folder)
+    assert merged["seeds"] == [0, 1, 2] and merged["method_params"]["draem"] == {}
+    assert parse_params(merged).preset == "paper"
+
+
+def test_unknown_preset_lists_the_available_ones(tmp_path, raw_params):
+    from synthad.config import apply_preset
+
+    folder = _presets(tmp_path, dmp="seeds: [0]\n")
+    with pytest.raises(ConfigError, match=r"params.yaml:preset: unknown preset 'dpm'.*available: demo, dmp"):
+        apply_preset(raw_params | {"preset": "dpm"}, folder)
+
+
+def test_preset_errors_name_the_preset_file(tmp_path, raw_params):
+    from synthad.config import apply_preset
+
+    folder = _presets(tmp_path, typo="method_params: {draem: {epoch: 700}}\n",
+                      chained="preset: typo\n", leaky="methods: [draem, dmp]\nmethod_params: {draem: {}}\n")
+    with pytest.raises(ConfigError, match=r"typo.yaml:method_params.draem.epoch"):
+        apply_preset(raw_params | {"preset": "typo"}, folder)
+    with pytest.raises(ConfigError, match="chained.yaml: a preset cannot set `preset`"):
+        apply_preset(raw_params | {"preset": "chained"}, folder)
+    # dmp runs but the overlay has no section for it: params.yaml's CPU overrides would leak in.
+    with pytest.raises(ConfigError, match=r"leaky.yaml: the preset runs 'dmp' but has no method_params.dmp"):
+        apply_preset(raw_params | {"preset": "leaky"}, folder)
+
+
+def test_load_params_preset_argument_overrides_the_file_key():
+    params = load_params(REPO / "params.yaml", preset="realnet")
+    assert params.preset == "realnet" and "realnet" in params.methods
+    assert load_params(REPO / "params.yaml").preset == "demo"

@@ -28,11 +28,14 @@ STAGES: dict[str, tuple[str, str]] = {
     "sia-import": ("sia_import", "link RealNet's released SIA images of one category as its SDAS bank"),
     "synthesis-sheet": ("synthesis_sheet", "draw each paper's synthetic anomalies on one category"),
     "bank-sheet": ("bank_sheet", "draw a contact sheet of random images of an anomaly bank"),
+    "pretrain": ("pretrain", "run a method's separate pre-training phase (SLSG's GPT-Net) on one category"),
     "train": ("train", "train one method on one category with one seed"),
     "evaluate": ("evaluate", "score the test split with a trained model and compute every metric"),
     "aggregate": ("aggregate", "collect every metrics.json into results/metrics.csv"),
-    "tables": ("tables", "render summary tables (CSV and LaTeX) from results/metrics.csv"),
+    "tables": ("tables", "render summary, unified and paper tables (claimed | ours | delta), CSV and LaTeX"),
     "figures": ("figures", "plot anomaly maps next to ground truth for a few test images"),
+    "plots": ("plots", "plot ROC curves, box plots, map grids and training curves comparing the methods"),
+    "report": ("report", "assemble tables and figures into reports/report.tex and a standalone report.html"),
     "params": ("params", "validate params.yaml and print the resolved configuration"),
 }
 

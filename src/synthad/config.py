@@ -13,6 +13,7 @@ whole file.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import types
@@ -345,9 +346,11 @@ class Params:
     """The whole ``params.yaml``.
 
     ``method_params`` is kept as plain dicts here and checked against each method's ``Config``
-    by :func:`validate_methods` (which needs the method registry).
+    by :func:`validate_methods` (which needs the method registry). ``preset`` names the overlay
+    (``presets/<name>.yaml``) that :func:`apply_preset` merged in; ``demo`` is none.
     """
 
+    preset: str = "demo"
     seeds: list[int] = field(default_factory=lambda: [0])
     methods: list[str] = field(default_factory=lambda: ["draem"])
     data: DataConfig = field(default_factory=DataConfig)
@@ -358,6 +361,84 @@ class Params:
     evaluate: EvaluateConfig = field(default_factory=EvaluateConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
     method_params: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- paper presets
+PRESETS_DIR = "presets"  # beside params.yaml
+DEMO_PRESET = "demo"  # no overlay: params.yaml as written
+
+
+def list_presets(presets_dir: str | Path = PRESETS_DIR) -> list[str]:
+    """``demo`` followed by the name of every ``<presets_dir>/<name>.yaml``, sorted."""
+    found = sorted(p.stem for p in Path(presets_dir).glob("*.yaml"))
+    return [DEMO_PRESET] + [name for name in found if name != DEMO_PRESET]
+
+
+def merge_preset(base: dict, overlay: dict) -> dict:
+    """Merge a preset overlay onto ``params.yaml`` data, two levels deep.
+
+    A top-level value of the overlay that is not a mapping (``seeds``, ``methods``) replaces the
+    base's; a section (a mapping) is merged key by key, and each key's value replaces the base's
+    *whole*: ``method_params.draem: {}`` drops every CPU override of DRAEM (its ``Config``
+    defaults, the paper's values, apply) and ``data.datasets`` lists exactly the preset's data
+    sets, while a key the preset does not name (``synthesis.sia_dir``) keeps the base's value.
+
+    Args:
+        base: Parsed ``params.yaml``.
+        overlay: Parsed preset file.
+
+    Returns:
+        A new mapping; neither argument is modified.
+    """
+    merged = copy.deepcopy(base)
+    for key, value in overlay.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key].update(copy.deepcopy(value))
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def apply_preset(data: dict, presets_dir: str | Path = PRESETS_DIR, where: str = "params.yaml:") -> dict:
+    """``params.yaml`` data with the overlay named by its ``preset`` key merged in.
+
+    Args:
+        data: Parsed ``params.yaml`` (``preset`` absent or ``demo``: returned as a copy).
+        presets_dir: Folder of the ``<name>.yaml`` overlays.
+        where: Prefix of error messages.
+
+    Returns:
+        The merged data (see :func:`merge_preset`), still to be validated by :func:`parse_params`.
+
+    Raises:
+        ConfigError: Unknown preset (the message lists the available ones), or an invalid
+            overlay (the message names the preset file and the key).
+    """
+    name = data.get("preset", DEMO_PRESET)
+    if not isinstance(name, str):
+        raise ConfigError(f"{_join(where, 'preset')}: expected a preset name, got {name!r}")
+    if name == DEMO_PRESET:
+        return copy.deepcopy(data)
+    path = Path(presets_dir) / f"{name}.yaml"
+    if not path.is_file():
+        raise ConfigError(f"{_join(where, 'preset')}: unknown preset {name!r}, {path} does not exist"
+                          f" (available: {', '.join(list_presets(presets_dir))})")
+    overlay = load_yaml(path)
+    check_overlay(overlay, path)
+    merged = merge_preset(data, overlay)
+    missing = [m for m in merged.get("methods") or [] if m not in (overlay.get("method_params") or {})]
+    if missing:
+        # Without its own section a method would inherit params.yaml's CPU demo overrides.
+        raise ConfigError(f"{path}: the preset runs {missing[0]!r} but has no method_params.{missing[0]}"
+                          " section (write `{}` for the paper's values, the Config defaults)")
+    return merged
+
+
+def check_overlay(overlay: dict, path: Path) -> None:
+    """Validate a preset file on its own, so an error names the file rather than ``params.yaml``."""
+    if "preset" in overlay:
+        raise ConfigError(f"{path}: a preset cannot set `preset` (presets do not chain)")
+    parse_params(overlay, f"{path}:")
 
 
 # --------------------------------------------------------------------------- entry points
@@ -382,9 +463,18 @@ def parse_params(data: dict, where: str = "params.yaml:") -> Params:
     return params
 
 
-def load_params(path: str | Path = "params.yaml") -> Params:
-    """Load and fully validate ``params.yaml``."""
-    return parse_params(load_yaml(path), f"{path}:")
+def load_params(path: str | Path = "params.yaml", preset: str | None = None) -> Params:
+    """Load ``params.yaml``, merge its preset (``presets/`` beside it) and fully validate it.
+
+    Args:
+        path: The parameter file.
+        preset: Overrides the file's ``preset`` key (``None``: use the key, default ``demo``).
+    """
+    path = Path(path)
+    data = load_yaml(path)
+    if preset is not None:
+        data["preset"] = preset
+    return parse_params(apply_preset(data, path.parent / PRESETS_DIR, f"{path}:"), f"{path}:")
 
 
 def validate_datasets(params: Params, where: str = "params.yaml:") -> None:

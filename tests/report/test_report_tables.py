@@ -101,13 +101,13 @@ def check_latex_structure(tex: str) -> None:
 def test_latex_is_valid(tmp_path):
     write_tables(_frame(), ReportConfig(metrics=METRICS[:3]), tmp_path / "tables")
     texs = sorted((tmp_path / "tables").glob("*.tex"))
-    assert len(texs) == 2 + 3 + 1  # 2 summaries, 3 comparisons, 1 cost table
+    assert len(texs) == 2 + 3 + 1 + 1  # 2 summaries, 3 comparisons, 1 cost table, 1 unified table
     for tex in texs:
         check_latex_structure(tex.read_text())
     assert r"\textbf{" in (tmp_path / "tables" / "compare_mvtec_ad_image_auroc.tex").read_text()
     if shutil.which("pdflatex"):
         doc = tmp_path / "doc.tex"
-        doc.write_text("\\documentclass{article}\n\\usepackage{booktabs}\n\\begin{document}\n"
+        doc.write_text("\\documentclass{article}\n\\usepackage{booktabs,graphicx,xcolor}\n\\begin{document}\n"
                        + "".join(f"\\input{{{t}}}\n" for t in texs) + "\\end{document}\n")
         done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", doc.name],
                               cwd=tmp_path, capture_output=True, text=True, timeout=120)

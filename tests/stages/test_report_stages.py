@@ -1,9 +1,11 @@
-"""End to end through the CLI: evaluate -> aggregate -> tables -> figures on a fake method."""
+"""End to end through the CLI on a fake method: evaluate, aggregate, tables, figures, plots, report."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import pandas as pd
 import pytest
 
 from synthad.cli import main
+from synthad.report.claims import CLAIMS_DIR
 
 _spec = importlib.util.spec_from_file_location(
     "_report_fakes", Path(__file__).resolve().parents[1] / "evaluation" / "fakes.py")
@@ -60,3 +63,40 @@ def test_bad_model_dir_is_a_clean_error(evaluated, capsys):
                "--out", "results/runs/x", "--no-progress"])
     assert rc == 1 and "config.json" in capsys.readouterr().err
     assert main(["tables", "--metrics", "missing.csv", "--out", "t"]) == 1
+
+
+def test_plots_paper_tables_and_report(evaluated, tmp_path):
+    for seed in (0, 1):  # a loss log for the training curves
+        pd.DataFrame({"epoch": [0, 1, 2], "loss": [1.0, 0.5, 0.2], "n_images": 8}).to_csv(
+            f"results/models/toy/widget/{fakes.FAKE_KEY}/seed{seed}/train_log.csv", index=False)
+    claims = tmp_path / "claims"
+    claims.mkdir()
+    (claims / "dmp_table1.yaml").write_text((CLAIMS_DIR / "dmp_table1.yaml").read_text())
+    assert main(["aggregate", "--out", "results/metrics.csv", "--runs-dir", "results/runs",
+                 "--models-dir", "results/models", "--settings-out", "results/run_settings.csv"]) == 0
+    settings = pd.read_csv("results/run_settings.csv")
+    assert list(settings["image_size"]) == [32, 32] and set(settings["device"]) == {"cpu"}
+    assert main(["tables", "--metrics", "results/metrics.csv", "--settings", "results/run_settings.csv",
+                 "--datasets-json", '{"toy": "toy"}', "--claims-dir", str(claims),
+                 "--out", "results/tables"]) == 0
+    assert Path("results/tables/unified_toy.tex").is_file()
+    assert Path("results/tables/papers/paper_dmp_1.tex").is_file()
+    assert "32 px" in Path("results/tables/unified_toy.tex").read_text()  # the scale note
+
+    assert main(["plots", "--runs-dir", "results/runs", "--models-dir", "results/models", "--index-dir",
+                 "data/index", "--metrics", "results/metrics.csv", "--out", "results/figures/compare"]) == 0
+    pngs = sorted(Path("results/figures/compare").rglob("*.png"))
+    assert [p.parts[3] for p in pngs] == ["box", "grid", "roc", "training"]
+    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and p.stat().st_size > 2000 for p in pngs)
+
+    assert main(["report", "--tables", "results/tables", "--figures", "results/figures/compare",
+                 "--out", "reports"]) == 0
+    page = Path("reports/report.html").read_text()
+    latex = Path("reports/report.tex").read_text()
+    for key in ("papers_overview", "unified_toy", "paper_dmp_1"):
+        assert f'id="{key}"' in page and rf"\input{{tables/{key}.tex}}" in latex
+    assert page.count("data:image/png;base64,") == len(pngs) and "<script" not in page
+    if shutil.which("pdflatex"):
+        done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "report.tex"],
+                              cwd="reports", capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout[-2000:]

@@ -125,3 +125,83 @@ def test_unpaired_source_masks_are_an_error(index_csv, sources_key, tmp_path, ca
            "--source-index", str(index_csv), "--source-masks", str(tmp_path), "--source-masks", str(tmp_path)]
     assert main(run) == 1
     assert "one --source-masks per --source-index" in capsys.readouterr().err
+
+
+@dataclass
+class _PretrainConfig:
+    image_size: int = 32
+
+
+class _Pretrains(Method):
+    """A method with a pre-training phase: ``pretrain`` counts images, ``fit`` reads the file back."""
+
+    Config = _PretrainConfig
+    has_pretraining = True
+
+    def pretrain(self, train, context):
+        context.log({"epoch": 1})
+        return {"count": torch.tensor(float(len(train) + context.seed))}
+
+    def fit(self, train, context):
+        state = torch.load(context.pretrained, weights_only=True) if context.pretrained else {}
+        self.count = state.get("count", torch.tensor(-1.0))
+
+    def predict(self, images):  # pragma: no cover - not used here
+        raise NotImplementedError
+
+    def state_dict(self):
+        return {"count": self.count}
+
+    def load_state_dict(self, state):  # pragma: no cover - not used here
+        raise NotImplementedError
+
+
+@pytest.fixture(scope="module")
+def pretrains_key():
+    if "_test_pretrains" not in list_methods():
+        register("_test_pretrains")(_Pretrains)
+    return "_test_pretrains"
+
+
+def test_pretrain_stage_output_reaches_fit_through_pretrained(index_csv, pretrains_key, tmp_path):
+    common = ["--index", str(index_csv), "--method", pretrains_key, "--seed", "2", "--no-progress"]
+    assert main(["pretrain", *common, "--out", str(tmp_path / "pre")]) == 0
+    weights = tmp_path / "pre" / "pretrained.pt"
+    assert torch.load(weights, weights_only=True)["count"] == 6 + 2  # 6 training images, seed 2
+    assert len(pd.read_csv(tmp_path / "pre" / "pretrain_log.csv")) == 1
+    assert not list(tmp_path.glob(".pre.state-*")), "no resumable state left behind"
+    assert main(["train", *common, "--out", str(tmp_path / "run"), "--pretrained", str(weights)]) == 0
+    assert torch.load(tmp_path / "run" / "model.pt")["count"] == 8
+    identity = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert len(identity["pretrained_sha256"]) == 64  # a new pre-training never resumes a stale run
+    assert main(["train", *common, "--out", str(tmp_path / "plain")]) == 0
+    assert torch.load(tmp_path / "plain" / "model.pt")["count"] == -1  # optional: fit decides
+
+
+def test_pretrained_flag_errors(index_csv, pretrains_key, banks, tmp_path, capsys):
+    assert _train(index_csv, tmp_path / "d", banks["textures"], extra=["--pretrained", str(index_csv)]) == 1
+    assert "has no pre-training phase" in capsys.readouterr().err
+    run = ["train", "--index", str(index_csv), "--method", pretrains_key, "--seed", "0",
+           "--out", str(tmp_path)]
+    assert main([*run, "--pretrained", str(tmp_path / "missing.pt")]) == 1
+    assert "no such file" in capsys.readouterr().err
+    pre = ["pretrain", "--index", str(index_csv), "--method", "draem", "--seed", "0", "--out", str(tmp_path)]
+    assert main(pre) == 1
+    assert "has no pre-training phase" in capsys.readouterr().err
+
+
+def test_slsg_pretrain_then_train_from_the_command_line(index_csv, banks, tmp_path):
+    params = json.dumps({"image_size": 32, "backbone_weights": "random", "decoder_widths": [8, 8, 8, 8],
+                         "skip_channels": 4, "disc_width": 4, "pretrain_epochs": 1, "pretrain_batch_size": 2,
+                         "steps": 2, "normal_per_batch": 1, "anomalous_per_batch": 1, "log_every": 1,
+                         "foreground": False})
+    common = ["--index", str(index_csv), "--method", "slsg", "--seed", "0", "--params-json", params,
+              "--train-json", json.dumps({"num_threads": 1}), "--no-progress"]
+    assert main(["pretrain", *common, "--out", str(tmp_path / "pre")]) == 0
+    weights = torch.load(tmp_path / "pre" / "pretrained.pt", weights_only=True)
+    assert main(["train", *common, "--out", str(tmp_path / "run"), "--bank", f"textures={banks['textures']}",
+                 "--pretrained", str(tmp_path / "pre" / "pretrained.pt")]) == 0
+    model = torch.load(tmp_path / "run" / "model.pt", weights_only=True)
+    key = "encoder.layer4.1.conv2.weight"
+    torch.testing.assert_close(model[key], weights[key])
+    assert set(pd.read_csv(tmp_path / "run" / "train_log.csv")["phase"]) == {2}, "no GPT-Net re-run"

@@ -87,7 +87,8 @@ def test_lr_change_reruns_only_draem(tiny_project):
     (tiny_project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
 
     dry = run([str(BIN / "snakemake"), "all", "-n"], tiny_project)
-    assert job_counts(dry) == {"all": 1, "train": 1, "evaluate": 1, "aggregate": 1, "tables": 1, "figures": 1}
+    assert job_counts(dry) == {"all": 1, "train": 1, "evaluate": 1, "aggregate": 1, "tables": 1, "figures": 1,
+                               "plots": 1, "report_document": 1}
     out = run([str(BIN / "dvc"), "repro"], tiny_project)
     for stage in ("data", "banks", "masks"):
         assert f"Stage '{stage}' didn't change, skipping" in out

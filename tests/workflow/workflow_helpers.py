@@ -12,7 +12,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-WORKFLOW_FILES = ["Snakefile", "workflow", "profiles", "dvc.yaml", ".dvcignore", "src"]
+WORKFLOW_FILES = ["Snakefile", "workflow", "profiles", "presets", "dvc.yaml", ".dvcignore", "src"]
 
 
 def run(cmd: list[str], cwd: Path, timeout: int = 900) -> str:

@@ -9,7 +9,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from synthad.config import DatasetEntry, build, parse_params
+from synthad.config import PRESETS_DIR, DatasetEntry, apply_preset, build, parse_params
 from synthad.data.registry import RTO_PREFIX, get_dataset, resolve_categories
 from synthad.data.rto import base_source
 from synthad.methods import get_method
@@ -18,6 +18,13 @@ from synthad.synthesis.sdas_config import training_slice
 # Rules call `synthad <stage>`: make it the one installed beside this Snakemake, even when the
 # environment is not activated (e.g. `.venv/bin/snakemake ...`).
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+
+# A paper preset (`preset:` in params.yaml, or `--config preset=NAME`) is merged into `config`
+# itself, so the slices the rules read from `config` and PARAMS agree (README "Paper presets").
+# The presets folder sits beside params.yaml, i.e. in the working directory like `configfile:`.
+_resolved = apply_preset(config, Path(PRESETS_DIR))
+config.clear()
+config.update(_resolved)
 
 # An unknown or mistyped key fails here, before any job runs, with the key named.
 PARAMS = parse_params(config)

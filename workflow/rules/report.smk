@@ -1,28 +1,54 @@
-# Phase "report": long-format metrics, summary tables (CSV + LaTeX) and anomaly-map figures.
+# Phase "report": long-format metrics and run settings, tables (summary, unified, the papers' tables
+# with claimed | ours | delta), figures, and the assembled report (LaTeX + self-contained HTML).
+
+
+def run_settings_inputs():
+    """The model-folder files the run settings are read from (image size, epochs, device)."""
+    return [
+        f"{run_path('models', d, c, m, s)}/{name}"
+        for d, c in grid() for m in PARAMS.methods for s in PARAMS.seeds
+        for name in ("config.json", "train_info.json")
+    ]
+
+
+def train_logs():
+    return [f"{run_path('models', d, c, m, s)}/train_log.csv"
+            for d, c in grid() for m in PARAMS.methods for s in PARAMS.seeds]
+
+
+def dataset_sources():
+    """Our data set name -> registry source key: decides which paper tables its runs fill."""
+    return as_json({d: dataset_source(d) for d in evaluated_datasets()})
 
 
 rule aggregate:
     input:
-        run_metrics(),
+        metrics=run_metrics(),
+        settings=run_settings_inputs(),
     output:
-        "results/metrics.csv",
+        metrics="results/metrics.csv",
+        settings="results/run_settings.csv",
     log:
         "logs/report/aggregate.log",
     shell:
-        "synthad aggregate --out {output} {input} > {log} 2>&1"
+        "synthad aggregate --out {output.metrics} --models-dir results/models"
+        " --settings-out {output.settings} {input.metrics} > {log} 2>&1"
 
 
 rule tables:
     input:
-        "results/metrics.csv",
+        metrics="results/metrics.csv",
+        settings="results/run_settings.csv",
     output:
         directory("results/tables"),
     log:
         "logs/report/tables.log",
     params:
         report=lambda wc: as_json(config.get("report")),
+        datasets=lambda wc: dataset_sources(),
     shell:
-        "synthad tables --metrics {input} --params-json {params.report:q} --out {output} > {log} 2>&1"
+        "synthad tables --metrics {input.metrics} --settings {input.settings}"
+        " --datasets-json {params.datasets:q} --params-json {params.report:q} --out {output} > {log} 2>&1"
 
 
 rule figures:
@@ -37,4 +63,36 @@ rule figures:
         report=lambda wc: as_json(config.get("report")),
     shell:
         "synthad figures --runs-dir results/runs --index-dir data/index"
+        " --params-json {params.report:q} --out {output} > {log} 2>&1"
+
+
+rule plots:
+    input:
+        run_metrics(),
+        train_logs(),
+        index_files(),
+        metrics="results/metrics.csv",
+    output:
+        directory("results/figures/compare"),
+    log:
+        "logs/report/plots.log",
+    params:
+        report=lambda wc: as_json(config.get("report")),
+    shell:
+        "synthad plots --runs-dir results/runs --models-dir results/models --index-dir data/index"
+        " --metrics {input.metrics} --params-json {params.report:q} --out {output} > {log} 2>&1"
+
+
+rule report_document:
+    input:
+        tables="results/tables",
+        figures="results/figures/compare",
+    output:
+        directory("reports"),
+    log:
+        "logs/report/report_document.log",
+    params:
+        report=lambda wc: as_json(config.get("report")),
+    shell:
+        "synthad report --tables {input.tables} --figures {input.figures}"
         " --params-json {params.report:q} --out {output} > {log} 2>&1"

@@ -13,6 +13,8 @@ def train_inputs(wc):
     for kind in BANK_KINDS:
         if kind in needs:
             inputs[kind] = bank_dir(kind, wc.dataset, wc.category)
+    if "pretrained" in needs:  # the method's own pre-training phase (SLSG's GPT-Net), rule pretrain
+        inputs["pretrained"] = f"{run_path('pretrain', wc.dataset, wc.category, wc.method, wc.seed)}/pretrained.pt"
     if "dataset_images" in needs:  # DMP's sources: every other category of the data set
         others = [c for c in categories(wc.dataset) if c != wc.category]
         inputs["source_indexes"] = [f"data/index/{wc.dataset}/{c}.csv" for c in others]
@@ -23,10 +25,42 @@ def train_inputs(wc):
 def optional_flags(wc, input):
     flags = [f"--masks {input.masks}"] if "masks" in input.keys() else []
     flags += [f"--bank {kind}={input[kind]}" for kind in BANK_KINDS if kind in input.keys()]
+    if "pretrained" in input.keys():
+        flags.append(f"--pretrained {input.pretrained}")
     if "source_indexes" in input.keys():
         flags += [f"--source-index {i}" for i in input.source_indexes]
         flags += [f"--source-masks {m}" for m in input.source_masks]
     return " ".join(flags)
+
+
+def pretrain_section(wc):
+    """Only the fields the pre-training reads, so main-training edits do not re-run it."""
+    section = config.get("method_params", {}).get(wc.method) or {}
+    fields = get_method(wc.method).pretrain_fields
+    return as_json({k: v for k, v in section.items() if k in fields})
+
+
+rule pretrain:
+    input:
+        index="data/index/{dataset}/{category}.csv",
+    output:
+        weights="results/pretrain/{dataset}/{category}/{method}/seed{seed}/pretrained.pt",
+        config="results/pretrain/{dataset}/{category}/{method}/seed{seed}/config.json",
+        info="results/pretrain/{dataset}/{category}/{method}/seed{seed}/pretrain_info.json",
+        log_csv="results/pretrain/{dataset}/{category}/{method}/seed{seed}/pretrain_log.csv",
+    log:
+        "logs/pretrain/{dataset}/{category}/{method}/seed{seed}.log",
+    threads: lambda wc: PARAMS.train.num_threads
+    resources:
+        gpu=1,
+    params:
+        method=pretrain_section,
+        train=lambda wc: as_json(config.get("train")),
+        out=lambda wc, output: str(Path(output.weights).parent),
+    shell:
+        "synthad pretrain --index {input.index} --method {wildcards.method} --seed {wildcards.seed}"
+        " --params-json {params.method:q} --train-json {params.train:q} --out {params.out}"
+        " --no-progress > {log} 2>&1"
 
 
 rule train:

@@ -12,6 +12,8 @@ __all__ = ["FitContext", "Method", "Prediction", "get_method", "list_methods", "
 # Registration happens on import; keep this list in step with the method sub-packages.
 import synthad.methods.dmp  # noqa: E402,F401  (registers "dmp")
 import synthad.methods.draem  # noqa: E402,F401  (registers "draem")
+import synthad.methods.imm_alm  # noqa: E402,F401  (registers "imm_alm")
 import synthad.methods.mean_image  # noqa: E402,F401  (registers "mean_image")
 import synthad.methods.ndpnet  # noqa: E402,F401  (registers "ndpnet")
 import synthad.methods.realnet  # noqa: E402,F401  (registers "realnet")
+import synthad.methods.slsg  # noqa: E402,F401  (registers "slsg")

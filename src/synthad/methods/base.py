@@ -10,6 +10,12 @@ methods through this interface:
   ``"foreground_masks"``, anomaly banks by kind (``"textures"``, ``"natural"``, ``"sdas"``) and
   ``"dataset_images"`` (the training images of the data set's *other* categories, DMP's sources).
   When it depends on the configuration (DRAEM's ``anomaly_source``), ``needs_for(config)`` says so.
+  ``"pretrained"`` is an *optional* input: the weights file of the method's own pre-training phase.
+* ``has_pretraining`` / ``pretrain(train, context)``: a method with a separate self-supervised
+  pre-training phase (SLSG's GPT-Net) runs it in ``pretrain``, which returns weights (tensors);
+  ``synthad pretrain`` saves them and ``synthad train --pretrained <file>`` hands the file to ``fit``
+  as ``context.pretrained``, so one pre-training serves several runs. Without the file, ``fit``
+  runs the phase inline or uses its configured initialisation (the method's README says which).
 * ``fit(train, context)``: trains on defect-free images only; resumes from
   ``context.checkpoint_path`` when it exists.
 * ``predict(images)``: image scores ``(B,)`` and anomaly maps ``(B, H, W)`` for images in
@@ -66,6 +72,8 @@ class FitContext:
         log: Called once per epoch with a flat dict of numbers (epoch, losses, lr, seconds); the
             training stage writes these rows to ``train_log.csv``.
         progress: Show a progress bar.
+        pretrained: Weights file written by ``synthad pretrain`` (methods with ``has_pretraining``);
+            ``None`` when not given.
     """
 
     seed: int = 0
@@ -76,6 +84,7 @@ class FitContext:
     dataset_sources: list[tuple[Path, Path | None]] = field(default_factory=list)
     log: Callable[[dict[str, float]], None] = lambda row: None
     progress: bool = True
+    pretrained: Path | None = None
 
     def bank(self, kind: str, size: int) -> Bank:
         """Open the bank of ``kind`` at training resolution ``size`` (checksums verified).
@@ -112,6 +121,10 @@ class Method(abc.ABC):
     key: ClassVar[str]
     Config: ClassVar[type]
     needs: ClassVar[frozenset[str]] = frozenset()
+    has_pretraining: ClassVar[bool] = False
+    # Config fields the pre-training phase reads: the pipeline passes only these to
+    # ``synthad pretrain``, so changing a main-training field does not re-run the pre-training.
+    pretrain_fields: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def needs_for(cls, config: Any) -> frozenset[str]:
@@ -131,6 +144,18 @@ class Method(abc.ABC):
                 method needs them, ``foreground`` ``(1, H, W)`` float in ``{0, 1}``.
             context: Seed, device, checkpointing, anomaly banks and logging.
         """
+
+    def pretrain(self, train: Dataset, context: FitContext) -> dict[str, torch.Tensor]:
+        """Run the method's separate pre-training phase (only when ``has_pretraining``).
+
+        Args:
+            train: As for :meth:`fit`.
+            context: As for :meth:`fit`; ``checkpoint_path`` holds this phase's resumable state.
+
+        Returns:
+            Weights (name -> tensor) that :meth:`fit` reads back from ``context.pretrained``.
+        """
+        raise NotImplementedError(f"method {self.key!r} has no pre-training phase")
 
     @abc.abstractmethod
     def predict(self, images: torch.Tensor) -> Prediction:

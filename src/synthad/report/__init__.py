@@ -1,5 +1,10 @@
-"""Reporting: collect metrics, render tables and figures from the run folders of ``synthad evaluate``.
+"""Reporting: collect metrics, render tables and figures, assemble the report.
 
-Metrics are collected by :mod:`.aggregate`, tables rendered by :mod:`.tables` and figures by
-:mod:`.figures`. The papers' claimed numbers, transcribed table by table, live in :mod:`.claims`.
+Metrics and each run's settings are collected by :mod:`.aggregate` and :mod:`.settings`; tables
+rendered by :mod:`.tables` (summary, comparison, cost), :mod:`.unified` (every method x category)
+and :mod:`.paper_tables` (each paper's table: claimed | ours | delta, matched by :mod:`.matching`),
+all through the one table model of :mod:`.grid`; figures by :mod:`.figures` (per-run maps) and
+:mod:`.plots` (ROC, box plots, map grids, training curves); :mod:`.document` assembles the LaTeX
+document and the self-contained HTML page. The papers' claimed numbers, transcribed table by
+table, live in :mod:`.claims`.
 """

@@ -71,7 +71,7 @@ def pick_images(scores: pd.DataFrame, n: int) -> list[int]:
     return [scores.index.get_loc(i) for i in picked]
 
 
-def _ground_truth(index: pd.DataFrame, path: str, resolution: int) -> tuple[np.ndarray, np.ndarray]:
+def ground_truth(index: pd.DataFrame, path: str, resolution: int) -> tuple[np.ndarray, np.ndarray]:
     """Image ``(R, R, 3)`` uint8 and mask ``(R, R)`` bool of one test image, as evaluation saw them."""
     rows = index[index["path"] == path]
     if rows.empty:
@@ -134,7 +134,7 @@ def run_figure(run_dir: Path, index_path: Path, n_images: int, out: Path, title:
         raise DataError(f"{run_dir}: maps.npz and scores.csv list different images")
     index = read_index(index_path, check_files=False)
     picked = pick_images(scores, n_images)
-    pairs = [_ground_truth(index, paths[i], maps.shape[-1]) for i in picked]
+    pairs = [ground_truth(index, paths[i], maps.shape[-1]) for i in picked]
     titles = [f"{scores['defect_type'].iloc[i]}  s={scores['score'].iloc[i]:.3g}" for i in picked]
     plot_grid([p[0] for p in pairs], [p[1] for p in pairs], [maps[i] for i in picked], titles,
               (float(maps.min()), float(maps.max())), out, title)

@@ -18,7 +18,10 @@ Files (written into ``--out`` atomically as a whole):
 * ``compare_<dataset>_<metric>.csv|.tex``: rows categories + mean, columns methods (CSV:
   ``<method>_mean``, ``<method>_std``), best method per row in bold, for the headline metrics;
 * ``cost_<dataset>.csv|.tex``: rows methods, columns training seconds, inference images/s and peak
-  memory, mean over categories and seeds.
+  memory, mean over categories and seeds;
+* ``unified_<dataset>.*``: every method x category with every metric and cost (:mod:`.unified`);
+* ``papers/paper_<paper>_<table>.*``: each transcribed paper table in its layout, claimed | ours |
+  delta (:mod:`.paper_tables`), and ``papers/overview.csv`` (per table: numbers per status).
 
 The ``.tex`` files are ``table`` environments meant for ``\input``; they need ``booktabs``.
 """
@@ -122,11 +125,14 @@ def _mean_last(table: pd.DataFrame) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- LaTeX
 _LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-                  "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+                  "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+                  # the few non-ASCII signs the tables use, as commands pdflatex knows without packages
+                  "±": r"$\pm$", "−": "$-$", "Δ": r"$\Delta$", "≥": r"$\geq$", "≤": r"$\leq$",
+                  "×": r"$\times$", "†": r"\dag{}", "‡": r"\ddag{}", "—": "---", "–": "--", "·": r"$\cdot$"}
 
 
 def escape_latex(text: str) -> str:
-    r"""Escape LaTeX's special characters (``metal_nut`` -> ``metal\_nut``)."""
+    r"""Escape LaTeX's special characters (``metal_nut`` -> ``metal\_nut``) and the tables' signs (``±``)."""
     return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in str(text))
 
 
@@ -232,14 +238,20 @@ def _dataset_tables(frame: pd.DataFrame, dataset: str, config: ReportConfig, out
 
 
 def write_tables(frame: pd.DataFrame, config: ReportConfig, out: str | Path,
-                 source: str = "metrics.csv") -> list[Path]:
-    """Write every summary, comparison and cost table of every data set into ``out`` (atomically).
+                 source: str = "metrics.csv", claims: list | None = None,
+                 settings: pd.DataFrame | None = None, datasets: dict[str, str] | None = None) -> list[Path]:
+    """Write every table into ``out`` (atomically): per data set, the unified table, the paper tables.
 
     Args:
         frame: Long metrics table.
-        config: Metrics, scale, decimals.
+        config: Metrics, scale, decimals, colour thresholds.
         out: Output folder (replaced as a whole on success).
         source: Name of the metrics file for error messages.
+        claims: Transcribed paper tables written into ``out/papers/`` (:mod:`.paper_tables`,
+            with ``papers/overview.csv``); none when ``None``.
+        settings: Run settings (:mod:`.settings`) for the scale notes; unknown when ``None``.
+        datasets: Our data set name -> registry source key, to match paper data sets
+            (:mod:`.matching`); ``None``: every name is its own key.
 
     Returns:
         Final paths of the files written.
@@ -247,12 +259,23 @@ def write_tables(frame: pd.DataFrame, config: ReportConfig, out: str | Path,
     Raises:
         DataError: The table is empty or a configured metric has no values at all.
     """
+    from synthad.report.paper_tables import write_paper_tables  # these import this module
+    from synthad.report.settings import read_settings_csv
+    from synthad.report.unified import write_unified_tables
+
     if frame.empty:
         raise DataError(f"{source}: no rows")
     _check_metrics(frame, config.metrics, source)
+    settings = read_settings_csv(None) if settings is None else settings
     out = Path(out)
     with atomic_dir(out) as tmp:
         written = []
         for dataset in sorted(frame["dataset"].unique()):
             written += _dataset_tables(frame, dataset, config, tmp)
-    return [out / p.name for p in written]
+        written += write_unified_tables(frame, settings, config, tmp)
+        if claims is not None:
+            (tmp / "papers").mkdir()
+            papers, overview = write_paper_tables(claims, frame, settings, datasets, config, tmp / "papers")
+            overview.to_csv(tmp / "papers" / "overview.csv", index=False)
+            written += papers + [tmp / "papers" / "overview.csv"]
+    return [out / p.relative_to(tmp) for p in written]

@@ -2,6 +2,8 @@
 
 Useful before a long run: every key is checked (an unknown or mistyped key is an error naming it),
 every listed method must be registered, and the printed YAML shows each default that applies.
+``--preset NAME`` shows what a paper preset (``presets/NAME.yaml`` merged over the file) would
+run, without editing the file; ``--list-presets`` names the presets there are.
 """
 
 from __future__ import annotations
@@ -12,18 +14,24 @@ from pathlib import Path
 
 import yaml
 
-from synthad.config import load_params, method_config
+from synthad.config import PRESETS_DIR, list_presets, load_params, method_config
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the command-line options of ``synthad params``."""
     parser.add_argument("--params", type=Path, default=Path("params.yaml"), help="file to check")
+    parser.add_argument("--preset", default=None,
+                        help="resolve with this preset instead of the file's `preset:` key (demo = none)")
+    parser.add_argument("--list-presets", action="store_true", help="print the preset names and exit")
     parser.add_argument("--quiet", action="store_true", help="only validate, print nothing")
 
 
 def run(args: argparse.Namespace) -> None:
-    """Validate and print the configuration with every default filled in."""
-    params = load_params(args.params)
+    """Validate and print the configuration (preset merged) with every default filled in."""
+    if args.list_presets:
+        print("\n".join(list_presets(args.params.parent / PRESETS_DIR)))
+        return
+    params = load_params(args.params, preset=args.preset)
     resolved = dataclasses.asdict(params)
     resolved["method_params"] = {
         key: dataclasses.asdict(method_config(key, params.method_params.get(key)))

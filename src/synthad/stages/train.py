@@ -8,6 +8,9 @@ Writes to ``--out`` (``results/models/<dataset>/<category>/<method>/seed<k>/``):
 * ``train_info.json``: training seconds, peak memory, device, number of training images,
 * ``<name>.json``: artifacts a method cached as ``<checkpoint>.<name>.json`` (RealNet: ``afs.json``).
 
+``--pretrained <file>`` hands the weights of a method's separate pre-training phase (``synthad
+pretrain``, e.g. SLSG's GPT-Net) to ``fit`` as ``context.pretrained``; its hash joins the run identity.
+
 The resumable training state is kept *outside* ``--out`` (``--checkpoint``, by default a hidden
 file beside it, ``.seed<k>.state-<hash>.pt``) because Snakemake deletes the outputs of an
 interrupted job before re-running it; the file name carries a hash of everything that defines the
@@ -53,6 +56,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              " dataset_images (DMP's sources; repeat, pair with --source-masks)")
     parser.add_argument("--source-masks", action="append", default=[], type=Path,
                         help="foreground mask folder of the matching --source-index")
+    parser.add_argument("--pretrained", type=Path,
+                        help="weights file of the method's pre-training phase, written by `synthad pretrain`"
+                             " (optional; methods with has_pretraining, e.g. slsg)")
     parser.add_argument("--checkpoint", type=Path, help="resumable state file (default: derived)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -68,6 +74,7 @@ def run(args: argparse.Namespace) -> None:
     train_cfg = parse_slice(args.train_json, TrainConfig, "train")
     banks = parse_bank_flags(args.bank)
     _check_needs(method_cls.key, method_cls.needs_for(config), args.masks, banks)
+    _check_pretrained(method_cls, args.pretrained)
 
     torch.set_num_threads(train_cfg.num_threads)
     seed_everything(args.seed)
@@ -84,7 +91,7 @@ def run(args: argparse.Namespace) -> None:
         seed=args.seed, device=device, checkpoint_path=checkpoint,
         checkpoint_every=train_cfg.checkpoint_every, banks=banks,
         dataset_sources=_dataset_sources(args, method_cls.needs_for(config)),
-        log=log_rows.append, progress=not args.no_progress,
+        log=log_rows.append, progress=not args.no_progress, pretrained=args.pretrained,
     )
     start = time.perf_counter()
     method.fit(train_set, context)
@@ -109,12 +116,23 @@ def _collect_artifacts(checkpoint: Path, out: Path) -> None:
 
 def _check_needs(key: str, needs: frozenset[str], masks: Path | None, banks: dict[str, Path]) -> None:
     """Fail before training when an offline input the method declares is not given."""
-    for need in sorted(needs - {"dataset_images"}):  # no other category is a valid data set too
+    # No other category is a valid data set too; a pre-trained file is optional (see base.py).
+    for need in sorted(needs - {"dataset_images", "pretrained"}):
         path, flag = ((masks, "--masks") if need == "foreground_masks"
                       else (banks.get(need), f"--bank {need}="))
         if path is None or not Path(path).is_dir():
             raise ConfigError(f"method {key!r} needs {need}: pass an existing folder with {flag}"
                               f" (got {path})")
+
+
+def _check_pretrained(method_cls, path: Path | None) -> None:
+    """``--pretrained`` must be an existing file, for a method that has a pre-training phase."""
+    if path is None:
+        return
+    if not method_cls.has_pretraining:
+        raise ConfigError(f"method {method_cls.key!r} has no pre-training phase; drop --pretrained")
+    if not Path(path).is_file():
+        raise ConfigError(f"--pretrained: no such file: {path} (write it with `synthad pretrain`)")
 
 
 def _dataset_sources(args: argparse.Namespace, needs: frozenset[str]) -> list[tuple[Path, Path | None]]:
@@ -144,7 +162,14 @@ def _identity(args: argparse.Namespace, config) -> dict:
         "category": index.stem,
         "seed": args.seed,
         "index_sha256": hashlib.sha256(index.read_bytes()).hexdigest(),
-    }
+    } | _pretrained_identity(getattr(args, "pretrained", None))
+
+
+def _pretrained_identity(path: Path | None) -> dict:
+    """The pre-trained file's hash, so a run resumes only with the weights it started from."""
+    if path is None:
+        return {}
+    return {"pretrained_sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest()}
 
 
 def _default_checkpoint(out: Path, identity: dict) -> Path:

@@ -1,0 +1,174 @@
+"""Lv et al.'s networks (CVPRW 2023, Figs. 4 and 6): nn.Modules only.
+
+* :class:`ImageMatcher` (IMM): shared fully-convolutional ``N_P`` on template and input,
+  concatenation, regression network ``N_R`` -> ``(Tx, Ty, theta)``, spatial-transformer warp (Eq. 2).
+* :class:`MixedFeatures`: frozen ResNet18 stages 1-3 scaled to one size and concatenated (``F_Mixed``).
+* :class:`ChannelReduction`: the fixed "dimensionality reduction" of ``F_Mixed`` that defines ``F_C``.
+* :class:`MappingNetwork` (``N_M``): ``F_Mixed`` -> ``F_M``.
+* :class:`ImmAlmModel`: all of them plus the template ``I_T`` and the centre ``F_C`` as buffers.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from synthad.methods.imm_alm.geometry import affine_matrix, warp
+from synthad.nn.backbones import freeze, imagenet_normalize, load_backbone
+
+# Output channels of ResNet18's layer1..layer3 (stages 1-3): F_Mixed has their sum.
+RESNET18_CHANNELS = (64, 128, 256)
+MIXED_CHANNELS = sum(RESNET18_CHANNELS)
+
+
+def _conv_block(c_in: int, c_out: int) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out),
+                         nn.ReLU(inplace=True))
+
+
+class ImageMatcher(nn.Module):
+    """IMM: regress the rigid warp that aligns an image with the template, and apply it.
+
+    Args:
+        widths: Channels of ``N_P``'s blocks (conv 3x3 + BN + ReLU + max-pool 2 each).
+        hidden: Hidden units of ``N_R``'s fully connected head.
+    """
+
+    def __init__(self, widths: list[int], hidden: int):
+        super().__init__()
+        blocks, c = [], 3
+        for w in widths:
+            blocks += [_conv_block(c, w), nn.MaxPool2d(2, ceil_mode=True)]
+            c = w
+        self.extract = nn.Sequential(*blocks)  # N_P, shared by template and input
+        # N_R keeps a 4x4 layout before the FC layers: where things are is what it must regress.
+        self.regress = nn.Sequential(_conv_block(2 * c, c), nn.AdaptiveAvgPool2d(4), nn.Flatten(),
+                                     nn.Linear(16 * c, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, 3))
+        last = self.regress[-1]
+        nn.init.zeros_(last.weight)  # identity start: (0, 0, 0) = no warp
+        nn.init.zeros_(last.bias)
+
+    def params(self, images: torch.Tensor, template: torch.Tensor) -> torch.Tensor:
+        """``N_R(N_P(I_O) (+) N_P(I_T))``: images ``(B, 3, S, S)``, template ``(3, S, S)`` -> ``(B, 3)``.
+
+        Rows are ``(tx, ty, theta)`` of :func:`~synthad.methods.imm_alm.geometry.affine_matrix`.
+        """
+        f_t = self.extract(template[None])
+        f_o = self.extract(images)
+        return self.regress(torch.cat([f_o, f_t.expand_as(f_o)], dim=1))
+
+    def forward(self, images: torch.Tensor, template: torch.Tensor, padding: str = "border"
+                ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Align ``images`` ``(B, 3, S, S)`` with ``template`` ``(3, S, S)``.
+
+        Returns:
+            ``I_M`` ``(B, 3, S, S)`` (Eq. 2) and the sampling matrices ``(B, 2, 3)`` that made it.
+        """
+        matrix = affine_matrix(self.params(images, template))
+        return warp(images, matrix, padding=padding), matrix
+
+
+class MixedFeatures(nn.Module):
+    """Frozen ResNet18 stages 1-3, bilinearly scaled to ``S / stride`` and concatenated (``F_Mixed``).
+
+    Args:
+        weights: ``"imagenet"`` (the paper's, torch cache) or ``"random"`` (built under a fixed
+            seed, so every instance is identical and the weights need not be saved).
+        stride: Output stride of ``F_Mixed`` (4 = stage 1's resolution).
+    """
+
+    def __init__(self, weights: str = "imagenet", stride: int = 4):
+        super().__init__()
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            net = load_backbone("resnet18", weights)  # type: ignore[arg-type]
+        self.stem = nn.Sequential(net.conv1, net.bn1, net.relu, net.maxpool)
+        self.stages = nn.ModuleList([net.layer1, net.layer2, net.layer3])
+        self.stride = stride
+        freeze(self)
+
+    def train(self, mode: bool = True) -> MixedFeatures:
+        """Stay in eval mode: the backbone is frozen, its BatchNorm statistics must not move."""
+        return super().train(False)
+
+    @torch.no_grad()
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        """Images ``(B, 3, S, S)`` in ``[0, 1]`` -> ``F_Mixed`` ``(B, 448, S / stride, S / stride)``."""
+        size = (images.shape[-2] // self.stride, images.shape[-1] // self.stride)
+        x, out = self.stem(imagenet_normalize(images)), []
+        for stage in self.stages:
+            x = stage(x)
+            out.append(x if x.shape[-2:] == size else
+                       F.interpolate(x, size=size, mode="bilinear", align_corners=False))
+        return torch.cat(out, dim=1)
+
+
+class ChannelReduction(nn.Module):
+    """Fixed linear reduction ``448 -> dim`` per position (no parameters to train; a buffer).
+
+    Args:
+        dim: Output channels.
+        kind: ``"projection"``: Gaussian random matrix ``N(0, 1/dim)`` drawn from ``seed``
+            (Johnson-Lindenstrauss: keeps angles approximately); ``"group_mean"``: mean of ``dim``
+            consecutive channel groups (as equal as possible).
+        seed: Seed of the projection.
+    """
+
+    def __init__(self, dim: int, kind: str = "projection", seed: int = 0):
+        super().__init__()
+        if kind == "projection":
+            gen = torch.Generator().manual_seed(seed)
+            weight = torch.randn(dim, MIXED_CHANNELS, generator=gen) / dim ** 0.5
+        elif kind == "group_mean":
+            groups = torch.arange(MIXED_CHANNELS) * dim // MIXED_CHANNELS
+            weight = F.one_hot(groups, dim).T.float()
+            weight = weight / weight.sum(dim=1, keepdim=True)
+        else:
+            raise ValueError(f"unknown reduction {kind!r}; known: projection, group_mean")
+        self.register_buffer("weight", weight)
+
+    def forward(self, mixed: torch.Tensor) -> torch.Tensor:
+        """``(B, 448, h, w)`` -> ``(B, dim, h, w)``."""
+        return torch.einsum("dc,bchw->bdhw", self.weight, mixed)
+
+
+class MappingNetwork(nn.Module):
+    """``N_M``: 3x3 conv + BN + ReLU per hidden width, then a 1x1 conv to ``dim`` (``F_M``)."""
+
+    def __init__(self, widths: list[int], dim: int):
+        super().__init__()
+        layers, c = [], MIXED_CHANNELS
+        for w in widths:
+            layers.append(_conv_block(c, w))
+            c = w
+        layers.append(nn.Conv2d(c, dim, 1))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, mixed: torch.Tensor) -> torch.Tensor:
+        """``F_Mixed`` ``(B, 448, h, w)`` -> ``F_M`` ``(B, dim, h, w)``."""
+        return self.net(mixed)
+
+
+class ImmAlmModel(nn.Module):
+    """IMM, ALM and their fixed data: template ``I_T`` ``(3, S, S)`` and centre ``F_C`` ``(D, h, w)``.
+
+    ``F_C`` is ``(D, 1, 1)`` for the single-vector centre; both buffers are filled by training.
+    ``features`` re-uses an already built frozen backbone (a re-fit need not load it again).
+    """
+
+    def __init__(self, image_size: int, imm_widths: list[int], imm_hidden: int, weights: str, stride: int,
+                 dim: int, reduction: str, mapping_widths: list[int], vector_center: bool,
+                 features: MixedFeatures | None = None):
+        super().__init__()
+        self.matcher = ImageMatcher(imm_widths, imm_hidden)
+        self.features = features if features is not None else MixedFeatures(weights, stride)
+        self.reduce = ChannelReduction(dim, reduction)
+        self.mapping = MappingNetwork(mapping_widths, dim)
+        side = 1 if vector_center else image_size // stride
+        self.register_buffer("template", torch.zeros(3, image_size, image_size))
+        self.register_buffer("center", torch.zeros(dim, side, side))
+
+    def embed(self, aligned: torch.Tensor) -> torch.Tensor:
+        """``F_M = N_M(F_Mixed(I_M))``: ``(B, 3, S, S)`` -> ``(B, D, S / stride, S / stride)``."""
+        return self.mapping(self.features(aligned))

@@ -1,0 +1,148 @@
+"""SLSG's networks: the ResNet18 encoder shared by GPT-Net and SegNet, the U-Net decoder, SegNet.
+
+Encoder (Sec. 4.2 "resnet18"): torchvision's ResNet18 *without the max-pool*, as in the authors'
+code (METHOD_NOTES C.2), so the bottleneck (``layer4``, 512 channels) is at 1/16 of the input, i.e.
+16 x 16 nodes at 256 px. Decoder: "four stacked up-sampling blocks and Conv blocks"; an
+up-sampling block is a bilinear x2 up-sampling and a convolution group (conv 3x3, BN, ReLU), a Conv
+block two convolution groups; encoder features enter through skip connections.
+
+SegNet (Sec. 3.3): encoder -> SG block -> ``X'``; ``X'`` goes to the decoder and, projected to a few
+channels, to every decoder block (bottleneck skips, Table 6); an auxiliary head on ``X'`` predicts
+the mask at 1/16 (auxiliary loss ``L_aux^S``).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from synthad.methods.slsg.sg_block import SGBlock
+from synthad.nn.backbones import imagenet_normalize, load_backbone
+
+ENCODER_CHANNELS = (64, 128, 256, 512)  # layer1..layer4 of ResNet18
+
+
+def conv_group(c_in: int, c_out: int) -> nn.Sequential:
+    """Convolution group: conv 3x3 (no bias, BN follows), BatchNorm, ReLU."""
+    return nn.Sequential(nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out),
+                         nn.ReLU(inplace=True))
+
+
+class ResNetEncoder(nn.Module):
+    """ResNet18 without the max-pool; input standardised with ImageNet statistics inside.
+
+    Args:
+        weights: ``"imagenet"`` (from the torchvision cache) or ``"random"``.
+    """
+
+    def __init__(self, weights: str = "random"):
+        super().__init__()
+        net = load_backbone("resnet18", weights)
+        self.stem = nn.Sequential(net.conv1, net.bn1, net.relu)
+        self.layer1, self.layer2, self.layer3, self.layer4 = net.layer1, net.layer2, net.layer3, net.layer4
+
+    def forward(self, x: torch.Tensor, normalize: bool = True) -> list[torch.Tensor]:
+        """Multi-scale features.
+
+        Args:
+            x: Images ``(B, 3, H, W)`` in ``[0, 1]`` (already standardised when ``normalize`` is False).
+            normalize: Apply ImageNet standardisation first.
+
+        Returns:
+            ``[layer1 (B, 64, H/2, W/2), layer2 (B, 128, H/4, W/4), layer3 (B, 256, H/8, W/8),
+            layer4 (B, 512, H/16, W/16)]``.
+        """
+        x = self.stem(imagenet_normalize(x) if normalize else x)
+        feats = []
+        for layer in (self.layer1, self.layer2, self.layer3, self.layer4):
+            x = layer(x)
+            feats.append(x)
+        return feats
+
+
+class Decoder(nn.Module):
+    """Four up-sampling + Conv blocks from 1/16 to full size, with skips from ``layer3..layer1``.
+
+    Args:
+        widths: Output widths of the four blocks.
+        out_channels: Channels of the final 3x3 convolution.
+        extra_channels: Channels of an extra map concatenated at every block (SegNet's bottleneck skip).
+    """
+
+    def __init__(self, widths: list[int], out_channels: int, extra_channels: int = 0):
+        super().__init__()
+        skips = (ENCODER_CHANNELS[2], ENCODER_CHANNELS[1], ENCODER_CHANNELS[0], 0)
+        c_in = ENCODER_CHANNELS[3]
+        self.up, self.block = nn.ModuleList(), nn.ModuleList()
+        for width, skip in zip(widths, skips, strict=True):
+            self.up.append(conv_group(c_in, width))
+            self.block.append(nn.Sequential(conv_group(width + skip + extra_channels, width),
+                                            conv_group(width, width)))
+            c_in = width
+        self.head = nn.Conv2d(c_in, out_channels, 3, padding=1)
+
+    def forward(self, bottleneck: torch.Tensor, skips: list[torch.Tensor],
+                extra: torch.Tensor | None = None) -> torch.Tensor:
+        """Decode to full size.
+
+        Args:
+            bottleneck: ``(B, 512, h, w)``.
+            skips: ``[layer3 (B, 256, 2h, 2w), layer2 (B, 128, 4h, 4w), layer1 (B, 64, 8h, 8w)]``.
+            extra: ``(B, E, h, w)`` map concatenated (up-sampled) at every block, or ``None``.
+
+        Returns:
+            ``(B, out_channels, 16 h, 16 w)``.
+        """
+        x = bottleneck
+        for i, (up, block) in enumerate(zip(self.up, self.block, strict=True)):
+            x = up(F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False))
+            parts = [x] + ([skips[i]] if i < len(skips) else [])
+            if extra is not None:
+                parts.append(F.interpolate(extra, size=x.shape[-2:], mode="bilinear", align_corners=False))
+            x = block(torch.cat(parts, dim=1))
+        return self.head(x)
+
+
+class SegNet(nn.Module):
+    """Anomaly segmentation network: encoder, SG block, decoder, auxiliary head (Fig. 2).
+
+    Args:
+        weights: Initial encoder weights (``"imagenet"`` / ``"random"``); GPT-Net weights are loaded later.
+        decoder_widths: Decoder block widths.
+        sg: Keyword arguments of :class:`SGBlock` (``top_k``, ``reduction``, ``pos_dim``,
+            ``eliminate_position``, ``mode``).
+        skip_channels: Width of the projected ``X'`` (bottleneck skips and auxiliary head).
+        bottleneck_skip: Feed the projected ``X'`` to every decoder block.
+        freeze_encoder: No gradient to the encoder, which stays in eval mode.
+    """
+
+    def __init__(self, weights: str, decoder_widths: list[int], sg: dict, skip_channels: int = 32,
+                 bottleneck_skip: bool = True, freeze_encoder: bool = True):
+        super().__init__()
+        self.encoder = ResNetEncoder(weights)
+        self.sg = SGBlock(ENCODER_CHANNELS[3], **sg)
+        self.project = conv_group(ENCODER_CHANNELS[3], skip_channels)
+        self.aux_head = nn.Sequential(conv_group(skip_channels, skip_channels),
+                                      nn.Conv2d(skip_channels, 2, 3, padding=1))
+        self.decoder = Decoder(decoder_widths, 2, skip_channels if bottleneck_skip else 0)
+        self.bottleneck_skip, self.freeze_encoder = bottleneck_skip, freeze_encoder
+        if freeze_encoder:
+            self.encoder.requires_grad_(False)
+
+    def train(self, mode: bool = True) -> SegNet:
+        """Train mode everywhere except a frozen encoder (its BatchNorm statistics stay fixed)."""
+        super().train(mode)
+        if self.freeze_encoder:
+            self.encoder.eval()
+        return self
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Images ``(B, 3, H, W)`` in ``[0, 1]`` -> segmentation, auxiliary logits ``(B, 2, H, W)`` each."""
+        with torch.set_grad_enabled(torch.is_grad_enabled() and not self.freeze_encoder):
+            f1, f2, f3, f4 = self.encoder(x)
+        x_prime = self.sg(f4)
+        projected = self.project(x_prime)
+        aux = F.interpolate(self.aux_head(projected), size=x.shape[-2:], mode="bilinear", align_corners=False)
+        logits = self.decoder(x_prime, [f3, f2, f1], projected if self.bottleneck_skip else None)
+        return logits, aux

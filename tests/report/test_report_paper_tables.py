@@ -1,0 +1,155 @@
+"""Paper tables: claimed | ours | delta on a fake metrics frame, matching rules, markers, files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_report_tables import check_latex_structure
+
+from synthad.config import ReportConfig
+from synthad.data.registry import get_dataset
+from synthad.report.claims import CLAIMS_DIR, load_table
+from synthad.report.grid import Grid
+from synthad.report.matching import Matcher, claim_datasets, match_table, to_unit
+from synthad.report.paper_tables import CLAIM_ONLY, VARIANT, paper_grid, write_paper_tables
+
+MVTEC = get_dataset("mvtec_ad").categories
+DMP1 = load_table(CLAIMS_DIR / "dmp_table1.yaml")  # categories x methods, "Ours" = dmp, printed Average
+
+
+def _frame(dataset="mvtec_ad", method="dmp", categories=MVTEC, seeds=(0, 1), metric="image_auroc"):
+    rng = np.random.default_rng(1)
+    return pd.DataFrame(
+        [
+            dict(
+                dataset=dataset,
+                category=c,
+                method=method,
+                seed=s,
+                metric=metric,
+                value=float(rng.uniform(0.8, 1.0)),
+            )
+            for c in categories
+            for s in seeds
+        ]
+    )
+
+
+def test_a_run_cell_gets_claimed_ours_and_delta():
+    frame = _frame()
+    records = match_table(DMP1, Matcher(frame))
+    cell = records[(records["entry"] == "ours") & (records["category"] == "bottle")].iloc[0]
+    ours = frame[frame["category"] == "bottle"]["value"] * 100
+    assert cell["status"] == "reproduced" and cell["claimed"] == pytest.approx(99.5)
+    assert cell["ours_mean"] == pytest.approx(ours.mean())
+    assert cell["ours_std"] == pytest.approx(ours.std(ddof=1))
+    assert cell["delta"] == pytest.approx(ours.mean() - 99.5)  # percentage points
+    mean = records[(records["entry"] == "ours") & (records["kind"] == "printed_mean")].iloc[0]
+    assert mean["ours_mean"] == pytest.approx(frame["value"].mean() * 100)
+    assert mean["grid_row"] == DMP1.n_rows  # the printed Average is an extra row
+
+
+def test_claim_only_rows_are_marked_and_have_no_ours():
+    records = match_table(DMP1, Matcher(_frame()))
+    assert set(records[records["entry"] == "cflow"]["status"]) == {"claim_only"}
+    grid = paper_grid(
+        DMP1, records, pd.DataFrame(columns=["dataset", "method", "config"]), _frame(), ReportConfig()
+    )
+    assert grid.header[1].endswith(CLAIM_ONLY) and grid.header[-1] == "Ours [dmp]"
+    assert grid.rows[0].label == "bottle" and grid.rows[-1].label == "Average" and grid.rows[-1].rule
+    assert grid.rows[0].cells[0].ours is None and grid.rows[0].cells[-1].ours is not None
+
+
+def test_unmatched_data_sets_and_variants_stay_empty():
+    # only two categories run: the cells are not run, the printed average partial
+    records = match_table(DMP1, Matcher(_frame(categories=("bottle", "cable"))))
+    ours = records[records["entry"] == "ours"].set_index("category")
+    assert ours.at["bottle", "status"] == "reproduced" and ours.at["carpet", "status"] == "not_run"
+    assert np.isnan(ours.at["carpet", "delta"]) and ours.at["mean", "status"] == "partial"
+    dmp4 = load_table(CLAIMS_DIR / "dmp_table4.yaml")
+    records = match_table(dmp4, Matcher(_frame()))
+    assert set(records[records["overrides"].map(bool)]["status"]) == {"variant"}
+    grid = paper_grid(
+        dmp4, records, pd.DataFrame(columns=["dataset", "method", "config"]), _frame(), ReportConfig()
+    )
+    assert [r.label.endswith(VARIANT) for r in grid.rows].count(False) == 1  # row 7, the full model
+    assert grid.header == ["method", "AUROC", "AP"]  # row 1's remapped pixel AP keeps the column's name
+
+
+def test_data_set_matching_by_registry_source():
+    assert claim_datasets({"mine": "mvtec_ad", "metal_plate": "folder", "rot": "rto:mvtec_ad"}) == {
+        "mvtec_ad": ["mine"],
+        "folder": ["metal_plate"],
+        "MAD-RTO": ["rot"],
+    }
+    renamed = _frame(dataset="mine")
+    assert match_table(DMP1, Matcher(renamed, {"mine": "mvtec_ad"}))["status"].eq("reproduced").any()
+    assert not match_table(DMP1, Matcher(renamed, {"mine": "folder"}))["status"].eq("reproduced").any()
+    assert not match_table(DMP1, Matcher(_frame(method="draem")))["status"].eq("reproduced").any()
+
+
+def test_units():
+    values = pd.Series([0.5, 0.25])
+    assert list(to_unit(values, "image_auroc", "percent")) == [50.0, 25.0]
+    assert list(to_unit(values, "pixel_auroc", "fraction")) == [0.5, 0.25]
+    assert list(to_unit(pd.Series([20.0]), "inference_ms", "ms")) == [50.0]  # 20 images/s -> 50 ms
+
+
+def test_files_of_every_paper_table(tmp_path):
+    written, overview = write_paper_tables(
+        [DMP1],
+        _frame(),
+        pd.DataFrame(columns=["dataset", "method", "config"]),
+        None,
+        ReportConfig(),
+        tmp_path,
+    )
+    names = {p.name for p in written}
+    assert {"paper_dmp_1.csv", "paper_dmp_1.tex", "paper_dmp_1.json", "paper_dmp_1_cells.csv"} <= names
+    layout = pd.read_csv(tmp_path / "paper_dmp_1.csv", index_col=0, dtype=str)
+    assert layout.loc["bottle", "Cflow [19] †"] == "100.0"
+    assert (
+        layout.loc["bottle", "Ours [dmp]"].startswith("99.5 | ")
+        and layout.loc["bottle", "Ours [dmp]"].count("|") == 2
+    )
+    grid = Grid.from_json((tmp_path / "paper_dmp_1.json").read_text())
+    assert grid.header == json.loads((tmp_path / "paper_dmp_1.json").read_text())["header"]
+    assert overview.loc[0, "reproduced"] == 16 and overview.loc[0, "claim_only"] == 80
+    tex = (tmp_path / "paper_dmp_1.tex").read_text()
+    assert r"\dag{}" in tex and r"\shortstack" in tex and "Paper: 256x256" in tex
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")
+def test_paper_tables_compile(tmp_path):
+    realnet1 = load_table(CLAIMS_DIR / "realnet_table1.yaml")  # (a, b, c) cells, variants, claim-only rows
+    frame = pd.concat([_frame(), _frame(method="realnet", metric="pixel_auroc")])
+    write_paper_tables(
+        [DMP1, realnet1],
+        frame,
+        pd.DataFrame(columns=["dataset", "method", "config"]),
+        None,
+        ReportConfig(),
+        tmp_path,
+    )
+    texs = [tmp_path / "paper_dmp_1.tex", tmp_path / "paper_realnet_1.tex"]
+    for tex in texs:
+        check_latex_structure(tex.read_text())
+    doc = tmp_path / "doc.tex"
+    doc.write_text(
+        "\\documentclass{article}\n\\usepackage{booktabs,graphicx,xcolor}\n\\begin{document}\n"
+        + "".join(f"\\input{{{t}}}\n\\clearpage\n" for t in texs)
+        + "\\end{document}\n"
+    )
+    done = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", doc.name],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout[-2000:]
