@@ -42,15 +42,6 @@ TINY = {
 }
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny networks: thread hand-offs would dominate (SLSG's cases take 5x longer on 2 threads)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def _fit(key, tiny_index, banks, tmp_path, seed=0):
     config = method_config(key, TINY.get(key, {}))
     method = get_method(key)(config, "cpu")

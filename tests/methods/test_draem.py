@@ -8,8 +8,8 @@ from synthad.config import build
 from synthad.errors import ConfigError, DataError
 from synthad.methods import FitContext, get_method
 from synthad.methods.draem import Config, Draem
-from synthad.methods.draem.method import score_kernel_size
 from synthad.methods.draem.model import DraemModel
+from synthad.methods.inference import score_kernel_size
 
 TINY = dict(image_size=32, rec_base_width=4, disc_base_width=4, batch_size=2, epochs=2)
 

@@ -3,21 +3,12 @@
 import math
 
 import numpy as np
-import pytest
 import torch
 import torch.nn.functional as F
 
 from synthad.methods.imm_alm.geometry import affine_matrix, invert, random_params, warp
 from synthad.methods.imm_alm.loss import registration_loss
 from synthad.methods.imm_alm.model import ImageMatcher
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def test_affine_matrix_is_a_rotation_then_shift():

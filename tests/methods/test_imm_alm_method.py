@@ -19,14 +19,6 @@ TINY = dict(image_size=32, backbone_weights="random", imm_epochs=2, imm_batch_si
             imm_hidden=8, alm_epochs=2, batch_size=2, feature_dim=8, mapping_widths=[8])
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def _fit(banks, tmp_path=None, rows=None, **overrides):
     method = ImmAlm(Config(**(TINY | overrides)))
     ctx = FitContext(seed=0, banks={"natural": banks["natural"]}, progress=False,

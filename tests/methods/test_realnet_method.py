@@ -20,15 +20,6 @@ TINY = dict(image_size=32, backbone_weights="random", layers=[1, 2], feature_dim
 ALL_LAYERS = dict(layers=[1, 2, 3, 4], feature_dims=[8, 8, 8, 8], calibrate_backbone=True)
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """One torch thread: WRN50's many small convolutions crawl when threads compete on a shared CPU."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def _fit(banks, tmp_path=None, rows=None, **overrides):
     method = RealNet(Config(**(TINY | overrides)))
     ctx = FitContext(seed=0, banks={k: banks[k] for k in ("sdas", "textures")}, progress=False,

@@ -8,15 +8,6 @@ from synthad.methods.realnet.model import Discriminator, FeatureExtractor, Recon
 from synthad.methods.realnet.rrs import ResidualSelection, kept_per_mode, merge_residuals
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """One torch thread: WRN50's many small convolutions crawl when threads compete on a shared CPU."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def _afs_case(channels=8, informative=(5, 1, 6)):
     """Features whose residual equals the mask in ``informative`` channels (graded noise), noise elsewhere."""
     g = torch.Generator().manual_seed(0)

@@ -15,15 +15,6 @@ TINY = dict(image_size=32, backbone_weights="random", decoder_widths=[8, 8, 8, 8
             anomalous_per_batch=1, log_every=1, eval_batch_size=4)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One intra-op thread: these tiny networks only lose to thread hand-offs on a shared 2-core machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 class NoiseTextures:
     """A textures bank stand-in: uniform noise images."""
 

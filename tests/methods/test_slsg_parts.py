@@ -16,15 +16,6 @@ from synthad.methods.slsg.sg_block import SGBlock, max_relative, sincos_position
 from synthad.nn import focal_loss
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One intra-op thread: these tiny networks only lose to thread hand-offs on a shared 2-core machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def test_config_defaults_are_the_papers_values():
     cfg = Config()
     assert (cfg.grid_cells, cfg.grid_ratio, cfg.large_mask, cfg.large_mask_min, cfg.large_mask_max) == (

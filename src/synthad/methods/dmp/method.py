@@ -33,7 +33,7 @@ from synthad.methods.common import load_pool, make_batch
 from synthad.methods.dmp.config import Config
 from synthad.methods.dmp.loss import DmpLoss
 from synthad.methods.dmp.model import DmpModel
-from synthad.methods.draem.method import score_kernel_size
+from synthad.methods.inference import mean_filter_max, predict_resized, score_kernel_size
 from synthad.methods.registry import register
 from synthad.nn import init_weights
 from synthad.nn.large_kernel import merge_reparam
@@ -178,21 +178,14 @@ class Dmp(Method):
     @torch.no_grad()
     def predict(self, images: torch.Tensor) -> Prediction:
         """Images ``(B, 3, H, W)`` in ``[0, 1]`` -> scores ``(B,)`` (Eq. 10) and maps ``(B, H, W)``."""
-        model = self.inference_model()
-        h, w = images.shape[-2:]
-        size, k = self.config.image_size, score_kernel_size(self.config)
-        scores, maps = [], []
-        for chunk in images.split(self.config.eval_batch_size):
-            x = chunk.to(self.device, torch.float32)
-            if x.shape[-2:] != (size, size):
-                x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
-            _, logits = model(x)
-            prob = torch.softmax(logits, dim=1)[:, 1:]
-            scores.append(F.avg_pool2d(prob, k, stride=1, padding=k // 2).amax(dim=(1, 2, 3)).cpu())
-            if (h, w) != (size, size):
-                prob = F.interpolate(prob, size=(h, w), mode="bilinear", align_corners=False)
-            maps.append(prob[:, 0].cpu())
-        return Prediction(scores=torch.cat(scores), maps=torch.cat(maps))
+        model, k = self.inference_model(), score_kernel_size(self.config)
+
+        def score_and_map(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            prob = torch.softmax(model(x)[1], dim=1)[:, 1:]
+            return mean_filter_max(prob, k), prob  # Eq. 10
+
+        return predict_resized(images, self.config.image_size, self.config.eval_batch_size, self.device,
+                               score_and_map)
 
     def inference_model(self) -> DmpModel:
         """Eval-mode copy with the small kernels merged into the large ones (cached until weights change)."""

@@ -15,7 +15,6 @@ from typing import Any, Literal
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch.utils.data import Dataset
 from tqdm import tqdm
 
@@ -24,6 +23,7 @@ from synthad.methods.checkpoint import load_training_state, save_training_state
 from synthad.methods.common import load_pool, make_batch
 from synthad.methods.draem.loss import DraemLoss
 from synthad.methods.draem.model import DraemModel
+from synthad.methods.inference import mean_filter_max, predict_resized, score_kernel_size
 from synthad.methods.registry import register
 from synthad.nn import init_weights
 from synthad.synthesis import DraemSynthesizer, TrainingPool
@@ -172,21 +172,14 @@ class Draem(Method):
     def predict(self, images: torch.Tensor) -> Prediction:
         """Images ``(B, 3, H, W)`` in ``[0, 1]`` -> scores ``(B,)`` and maps ``(B, H, W)`` (softmax ch. 1)."""
         self.model.eval()
-        h, w = images.shape[-2:]
-        size = self.config.image_size
-        scores, maps = [], []
-        for chunk in images.split(self.config.eval_batch_size):
-            x = chunk.to(self.device, torch.float32)
-            if x.shape[-2:] != (size, size):
-                x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
-            _, logits = self.model(x)
-            prob = torch.softmax(logits, dim=1)[:, 1:]
-            k = self.score_kernel
-            scores.append(F.avg_pool2d(prob, k, stride=1, padding=k // 2).amax(dim=(1, 2, 3)).cpu())
-            if (h, w) != (size, size):
-                prob = F.interpolate(prob, size=(h, w), mode="bilinear", align_corners=False)
-            maps.append(prob[:, 0].cpu())
-        return Prediction(scores=torch.cat(scores), maps=torch.cat(maps))
+        return predict_resized(images, self.config.image_size, self.config.eval_batch_size, self.device,
+                               self._score_and_map)
+
+    def _score_and_map(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``x (B, 3, S, S)`` -> mean-filter-max scores ``(B,)`` and defect probabilities ``(B, 1, S, S)``."""
+        _, logits = self.model(x)
+        prob = torch.softmax(logits, dim=1)[:, 1:]
+        return mean_filter_max(prob, self.score_kernel), prob
 
     @property
     def score_kernel(self) -> int:
@@ -203,10 +196,3 @@ class Draem(Method):
         self.model.load_state_dict(state)
         self.model.to(self.device).eval()
 
-
-def score_kernel_size(config: Config) -> int:
-    """Image-score mean-filter side: 21 at 256 px, scaled to ``image_size`` when configured (odd, >= 1)."""
-    k = config.score_kernel
-    if config.scale_score_kernel:
-        k = round(k * config.image_size / 256)
-    return max(1, k if k % 2 else k + 1)

@@ -34,11 +34,11 @@ from tqdm import tqdm
 from synthad.methods.base import FitContext, Method, Prediction
 from synthad.methods.checkpoint import load_training_state, save_training_state
 from synthad.methods.common import load_pool, make_batch
-from synthad.methods.draem.method import score_kernel_size
 from synthad.methods.imm_alm.config import Config
 from synthad.methods.imm_alm.geometry import affine_matrix, invert, random_params, warp
 from synthad.methods.imm_alm.loss import cosine_distance, mapping_loss, registration_loss
 from synthad.methods.imm_alm.model import ImmAlmModel, MixedFeatures
+from synthad.methods.inference import mean_filter_max, predict_resized, resize, score_kernel_size
 from synthad.methods.registry import register
 from synthad.synthesis import DgmSynthesizer, TrainingPool
 from synthad.synthesis.sample import SyntheticSample, normal_sample
@@ -212,25 +212,19 @@ class ImmAlm(Method):
     def predict(self, images: torch.Tensor) -> Prediction:
         """Images ``(B, 3, H, W)`` in ``[0, 1]`` -> scores ``(B,)``, maps ``(B, H, W)`` in the input frame."""
         cfg, model = self.config, self.model.eval()
-        h, w = images.shape[-2:]
         size, k = cfg.image_size, score_kernel_size(cfg)
-        scores, maps = [], []
-        for chunk in images.split(cfg.eval_batch_size):
-            x = chunk.to(self.device, torch.float32)
-            if x.shape[-2:] != (size, size):
-                x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
+
+        def score_and_map(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
             matrix = None
             if cfg.imm:
                 x, matrix = model.matcher(x, model.template, cfg.imm_padding)
-            heat = cosine_distance(model.embed(x), model.center)[:, None]
-            heat = F.interpolate(heat, size=(size, size), mode="bilinear", align_corners=False)
-            scores.append(F.avg_pool2d(heat, k, stride=1, padding=k // 2).amax(dim=(1, 2, 3)).cpu())
+            heat = resize(cosine_distance(model.embed(x), model.center)[:, None], (size, size))
+            score = mean_filter_max(heat, k)  # in the aligned frame: border padding never enters it
             if matrix is not None:  # back to the input's frame, so maps line up with its masks
                 heat = warp(heat, invert(matrix), padding="border")
-            if (h, w) != (size, size):
-                heat = F.interpolate(heat, size=(h, w), mode="bilinear", align_corners=False)
-            maps.append(heat[:, 0].cpu())
-        return Prediction(scores=torch.cat(scores), maps=torch.cat(maps))
+            return score, heat
+
+        return predict_resized(images, size, cfg.eval_batch_size, self.device, score_and_map)
 
     # ------------------------------------------------------------------ weights
     def state_dict(self) -> dict[str, Any]:

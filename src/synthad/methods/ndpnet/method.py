@@ -25,6 +25,7 @@ from tqdm import tqdm
 from synthad.methods.base import FitContext, Method, Prediction
 from synthad.methods.checkpoint import load_training_state, save_training_state
 from synthad.methods.common import load_pool, make_batch
+from synthad.methods.inference import predict_resized
 from synthad.methods.ndpnet.config import Config
 from synthad.methods.ndpnet.loss import (
     PerceptualLoss,
@@ -192,19 +193,13 @@ class NdpNet(Method):
     def predict(self, images: torch.Tensor) -> Prediction:
         """Images ``(B, 3, H, W)`` in ``[0, 1]`` -> scores ``(B,)`` (map maximum) and maps ``(B, H, W)``."""
         self.model.eval()
-        h, w = images.shape[-2:]
-        size = self.config.image_size
-        scores, maps = [], []
-        for chunk in images.split(self.config.eval_batch_size):
-            x = chunk.to(self.device, torch.float32)
-            if x.shape[-2:] != (size, size):
-                x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
+
+        def score_and_map(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
             amap = self.anomaly_map(x)
-            scores.append(amap.amax(dim=(1, 2, 3)).cpu())
-            if (h, w) != (size, size):
-                amap = F.interpolate(amap, size=(h, w), mode="bilinear", align_corners=False)
-            maps.append(amap[:, 0].cpu())
-        return Prediction(scores=torch.cat(scores), maps=torch.cat(maps))
+            return amap.amax(dim=(1, 2, 3)), amap
+
+        return predict_resized(images, self.config.image_size, self.config.eval_batch_size, self.device,
+                               score_and_map)
 
     # ------------------------------------------------------------------ weights
     def state_dict(self) -> dict[str, Any]:

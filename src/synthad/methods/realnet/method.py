@@ -24,6 +24,7 @@ from tqdm import tqdm
 from synthad.methods.base import FitContext, Method, Prediction
 from synthad.methods.checkpoint import load_training_state, save_training_state
 from synthad.methods.common import load_pool, make_batch, stack_samples
+from synthad.methods.inference import predict_resized
 from synthad.methods.realnet.afs import Selection, afs_scores, lowest
 from synthad.methods.realnet.model import WRN50_CHANNELS, RealNetModel
 from synthad.methods.realnet.rrs import RRSMode
@@ -278,19 +279,14 @@ class RealNet(Method):
     def predict(self, images: torch.Tensor) -> Prediction:
         """Images ``(B, 3, H, W)`` in ``[0, 1]`` -> scores ``(B,)`` and maps ``(B, H, W)``."""
         self.model.eval()
-        h, w = images.shape[-2:]
-        size, k = self.config.image_size, score_pool_size(self.config)
-        scores, maps = [], []
-        for chunk in images.split(self.config.eval_batch_size):
-            x = chunk.to(self.device, torch.float32)
-            if x.shape[-2:] != (size, size):
-                x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
+        k = score_pool_size(self.config)
+
+        def score_and_map(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
             prob = torch.softmax(self.model(x)[0], dim=1)[:, 1:]
-            scores.append(F.avg_pool2d(prob, k, stride=1).amax(dim=(1, 2, 3)).cpu())
-            if (h, w) != (size, size):
-                prob = F.interpolate(prob, size=(h, w), mode="bilinear", align_corners=False)
-            maps.append(prob[:, 0].cpu())
-        return Prediction(scores=torch.cat(scores), maps=torch.cat(maps))
+            return F.avg_pool2d(prob, k, stride=1).amax(dim=(1, 2, 3)), prob  # unpadded, as the official code
+
+        return predict_resized(images, self.config.image_size, self.config.eval_batch_size, self.device,
+                               score_and_map)
 
     # ------------------------------------------------------------------ weights
     def state_dict(self) -> dict[str, Any]:

@@ -21,13 +21,13 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch.utils.data import Dataset
 from tqdm import tqdm
 
 from synthad.methods.base import FitContext, Method, Prediction
 from synthad.methods.checkpoint import load_training_state, save_training_state
 from synthad.methods.common import load_pool, stack_samples
+from synthad.methods.inference import predict_resized
 from synthad.methods.registry import register
 from synthad.methods.slsg.config import Config
 from synthad.methods.slsg.loss import segnet_loss
@@ -176,20 +176,14 @@ class Slsg(Method):
     def predict(self, images: torch.Tensor) -> Prediction:
         """Images ``(B, 3, H, W)`` in ``[0, 1]`` -> top-k-mean scores ``(B,)`` and maps ``(B, H, W)``."""
         self.model.eval()
-        h, w = images.shape[-2:]
-        size, k = self.config.image_size, self.config.score_pixels()
-        scores, maps = [], []
-        for chunk in images.split(self.config.eval_batch_size):
-            x = chunk.to(self.device, torch.float32)
-            if x.shape[-2:] != (size, size):
-                x = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False)
-            logits, _ = self.model(x)
-            prob = torch.softmax(logits, dim=1)[:, 1:]
-            scores.append(top_k_mean(prob, k).cpu())
-            if (h, w) != (size, size):
-                prob = F.interpolate(prob, size=(h, w), mode="bilinear", align_corners=False)
-            maps.append(prob[:, 0].cpu())
-        return Prediction(scores=torch.cat(scores), maps=torch.cat(maps))
+        k = self.config.score_pixels()
+
+        def score_and_map(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            prob = torch.softmax(self.model(x)[0], dim=1)[:, 1:]
+            return top_k_mean(prob, k), prob
+
+        return predict_resized(images, self.config.image_size, self.config.eval_batch_size, self.device,
+                               score_and_map)
 
     # ------------------------------------------------------------------ weights
     def state_dict(self) -> dict[str, Any]:
