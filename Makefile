@@ -46,6 +46,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_dmp.py --threads 1
 	$(BIN)/python bench/bench_ndpnet.py --threads 1
 	$(BIN)/python bench/bench_realnet.py --threads 1 --paper-batch 4
+	$(BIN)/python bench/bench_imm_alm.py --threads 1
+	$(BIN)/python bench/bench_slsg.py --threads 1
 
 repro: $(STAMP)
 	$(BIN)/dvc repro
