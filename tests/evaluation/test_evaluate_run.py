@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from fakes import make_dataset, make_model_dir
+from fake_methods import make_dataset, make_model_dir
 
 from synthad.config import EvaluateConfig
 from synthad.errors import DataError
@@ -64,7 +64,7 @@ def test_wrong_category_is_refused(toy):
 
 
 def test_maps_of_the_wrong_size_break_the_contract(toy, monkeypatch):
-    from fakes import FakeMean
+    from fake_methods import FakeMean
 
     from synthad.methods import Prediction
 

@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from fakes import make_model_dir
+from fake_methods import make_model_dir
 from test_spro_bruteforce import brute_auspro
 
 from synthad.config import EvaluateConfig
@@ -104,7 +104,7 @@ def test_evaluate_reports_auspro_per_kind(tmp_path):
 
 
 def test_no_saturation_no_spro(tmp_path):
-    from fakes import make_dataset
+    from fake_methods import make_dataset
 
     index = make_dataset(tmp_path / "data")
     metrics = evaluate_run(index, make_model_dir(tmp_path / "m"), EvaluateConfig(resolution=24),

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
+import fake_methods as fakes
 import pandas as pd
 import pytest
 
 from synthad.cli import main
 from synthad.report.claims import CLAIMS_DIR
-
-_spec = importlib.util.spec_from_file_location(
-    "_report_fakes", Path(__file__).resolve().parents[1] / "evaluation" / "fakes.py")
-fakes = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = fakes  # dataclasses and typing look the module up by name
-_spec.loader.exec_module(fakes)
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """Test helpers: a tiny fake method (registered under a test-only key) and a tiny data set.
 
-Shared by ``tests/evaluation``, ``tests/report`` and ``tests/stages/test_report_stages.py`` (which
-load this file by path), so no test depends on a real method being implemented.
+Shared by ``tests/evaluation``, ``tests/report`` and ``tests/stages`` (``tests/`` is on the path:
+one module name, so the fake is registered once whatever order the tests run in), so no test
+depends on a real method being implemented.
 """
 
 from __future__ import annotations
