@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from synthad.errors import DataError
-from synthad.methods.checkpoint import load_training_state, save_training_state
+from synthad.methods.checkpoint import WithoutFrozen, load_training_state, save_training_state
 
 
 def _objects():
@@ -45,3 +45,19 @@ def test_missing_and_mismatch(tmp_path):
     path.write_bytes(b"garbage")
     with pytest.raises(DataError, match="cannot read"):
         load_training_state(path, _objects())
+
+
+def test_without_frozen_leaves_out_the_frozen_weights_and_checks_the_rest():
+    def model():
+        torch.manual_seed(0)
+        return torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Linear(3, 1))
+
+    view = WithoutFrozen(model(), lambda key: key.startswith("0."), "toy")
+    state = view.state_dict()
+    assert set(state) == {"1.weight", "1.bias"}
+    other = model()
+    torch.nn.init.zeros_(other[1].weight)
+    WithoutFrozen(other, lambda key: key.startswith("0."), "toy").load_state_dict(state)
+    assert torch.equal(other[1].weight, state["1.weight"])
+    with pytest.raises(RuntimeError, match="toy weights do not match.*missing"):
+        WithoutFrozen(model(), lambda key: False, "toy").load_state_dict(state)

@@ -7,6 +7,7 @@ NumPy generator states are stored as their ``bit_generator.state`` dict (plain i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -69,3 +70,40 @@ def load_training_state(path: str | Path | None, objects: dict[str, Any],
     if rng is not None and state["numpy_rng"] is not None:
         rng.bit_generator.state = state["numpy_rng"]
     return int(state["epoch"])
+
+
+class WithoutFrozen:
+    """A module's weights minus those it can rebuild itself (a frozen backbone), for saving.
+
+    Backbone weights come from the torchvision cache or a fixed seed, so storing them (69M
+    parameters for WRN50) would only bloat every checkpoint and ``model.pt``.
+
+    Args:
+        model: The whole module.
+        frozen: Whether a ``state_dict`` key is left out.
+        name: Method name for error messages.
+    """
+
+    def __init__(self, model: torch.nn.Module, frozen: Callable[[str], bool], name: str):
+        self.model, self.frozen, self.name = model, frozen, name
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        """The module's state without the frozen keys."""
+        return {k: v for k, v in self.model.state_dict().items() if not self.frozen(k)}
+
+    def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
+        """Load :meth:`state_dict` output; every key but the frozen ones must be present and fit.
+
+        Raises:
+            RuntimeError: A tensor's shape or the set of keys does not match the module
+                (trained with another configuration).
+        """
+        try:
+            missing, unexpected = self.model.load_state_dict(state, strict=False)
+        except RuntimeError as exc:  # shape mismatch: torch lists every tensor; keep the first line
+            raise RuntimeError(f"{self.name} weights do not match the configuration:"
+                               f" {str(exc).splitlines()[1].strip()}") from None
+        missing = [k for k in missing if not self.frozen(k)]
+        if missing or unexpected:
+            raise RuntimeError(f"{self.name} weights do not match the configuration: missing {missing[:5]},"
+                               f" unexpected {unexpected[:5]}")

@@ -32,7 +32,7 @@ from torch.utils.data import Dataset
 from tqdm import tqdm
 
 from synthad.methods.base import FitContext, Method, Prediction
-from synthad.methods.checkpoint import load_training_state, save_training_state
+from synthad.methods.checkpoint import WithoutFrozen, load_training_state, save_training_state
 from synthad.methods.common import load_pool, make_batch
 from synthad.methods.imm_alm.config import Config
 from synthad.methods.imm_alm.geometry import affine_matrix, invert, random_params, warp
@@ -96,7 +96,7 @@ class ImmAlm(Method):
         self.model.template.copy_(to_tensor(pool, [template_index(len(pool), cfg.template_seed)])[0])
         imm_opt = torch.optim.Adam(self.model.matcher.parameters(), lr=cfg.imm_lr)
         alm_opt = torch.optim.Adam(self.model.mapping.parameters(), lr=cfg.lr)
-        objects = {"model": _Trainable(self.model), "imm_optimizer": imm_opt, "alm_optimizer": alm_opt}
+        objects = {"model": _trainable(self.model), "imm_optimizer": imm_opt, "alm_optimizer": alm_opt}
         identity = {"config": dataclasses.asdict(cfg), "seed": int(context.seed), "n_train": len(pool)}
         start = load_training_state(context.checkpoint_path, objects, rng, identity)
         imm_epochs = cfg.imm_epochs if cfg.imm else 0
@@ -229,30 +229,14 @@ class ImmAlm(Method):
     # ------------------------------------------------------------------ weights
     def state_dict(self) -> dict[str, Any]:
         """IMM, ``N_M``, template, centre and reduction (not the frozen backbone: cache or fixed seed)."""
-        return {k: v.detach().cpu() for k, v in _Trainable(self.model).state_dict().items()}
+        return {k: v.detach().cpu() for k, v in _trainable(self.model).state_dict().items()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore :meth:`state_dict` output."""
-        _Trainable(self.model).load_state_dict(state)
+        _trainable(self.model).load_state_dict(state)
         self.model.to(self.device).eval()
 
 
-class _Trainable:
-    """View of an :class:`ImmAlmModel` without the frozen backbone, for weights and checkpoints."""
-
-    def __init__(self, model: ImmAlmModel):
-        self.model = model
-
-    def state_dict(self) -> dict[str, torch.Tensor]:
-        return {k: v for k, v in self.model.state_dict().items() if not k.startswith("features.")}
-
-    def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
-        try:
-            missing, unexpected = self.model.load_state_dict(state, strict=False)
-        except RuntimeError as exc:  # shape mismatch: torch lists every tensor; keep the first line
-            raise RuntimeError("IMM+ALM weights do not match the configuration (e.g. feature_dim):"
-                               f" {str(exc).splitlines()[1].strip()}") from None
-        missing = [k for k in missing if not k.startswith("features.")]
-        if missing or unexpected:
-            raise RuntimeError(f"IMM+ALM weights do not match the configuration: missing {missing[:5]},"
-                               f" unexpected {unexpected[:5]}")
+def _trainable(model: ImmAlmModel) -> WithoutFrozen:
+    """The model's weights without the frozen ResNet18 (``features.*``)."""
+    return WithoutFrozen(model, lambda key: key.startswith("features."), "IMM+ALM")

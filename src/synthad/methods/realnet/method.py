@@ -22,7 +22,7 @@ from torch.utils.data import Dataset
 from tqdm import tqdm
 
 from synthad.methods.base import FitContext, Method, Prediction
-from synthad.methods.checkpoint import load_training_state, save_training_state
+from synthad.methods.checkpoint import WithoutFrozen, load_training_state, save_training_state
 from synthad.methods.common import load_pool, make_batch, stack_samples
 from synthad.methods.inference import predict_resized
 from synthad.methods.realnet.afs import Selection, afs_scores, lowest
@@ -154,7 +154,7 @@ class RealNet(Method):
         pool = load_pool(train, cfg.image_size, "RealNet")
         synth = self.synthesizer(context)
         optimizer = torch.optim.Adam([p for p in self.model.parameters() if p.requires_grad], lr=cfg.lr)
-        objects = {"model": _Trainable(self.model), "optimizer": optimizer}
+        objects = {"model": _trainable(self.model), "optimizer": optimizer}
         identity = {"config": dataclasses.asdict(cfg), "seed": int(context.seed), "n_train": len(pool)}
         start = load_training_state(context.checkpoint_path, objects, rng, identity)
         if start == 0:
@@ -291,39 +291,21 @@ class RealNet(Method):
     # ------------------------------------------------------------------ weights
     def state_dict(self) -> dict[str, Any]:
         """Trainable weights, BatchNorm statistics and the channel selection (not the frozen backbone)."""
-        return {k: v.detach().cpu() for k, v in _Trainable(self.model).state_dict().items()}
+        return {k: v.detach().cpu() for k, v in _trainable(self.model).state_dict().items()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore :meth:`state_dict` output."""
-        _Trainable(self.model).load_state_dict(state)
+        _trainable(self.model).load_state_dict(state)
         self.model.to(self.device).eval()
 
 
-class _Trainable:
-    """View of a :class:`RealNetModel` without the frozen backbone, for weights and checkpoints.
+def _trainable(model: RealNetModel) -> WithoutFrozen:
+    """The model's weights without the backbone's parameters.
 
-    The backbone's parameters come from the torch cache or a fixed seed, so saving its 69M parameters
-    would only bloat every checkpoint; its BatchNorm statistics are kept (``calibrate_backbone``).
+    Its BatchNorm statistics are kept: ``calibrate_backbone`` changes them.
     """
-
-    def __init__(self, model: RealNetModel):
-        self.model = model
-
-    def state_dict(self) -> dict[str, torch.Tensor]:
-        frozen = {f"extractor.{name}" for name, _ in self.model.extractor.named_parameters()}
-        return {k: v for k, v in self.model.state_dict().items() if k not in frozen}
-
-    def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
-        try:
-            missing, unexpected = self.model.load_state_dict(state, strict=False)
-        except RuntimeError as exc:  # shape mismatch: torch lists every tensor; keep the first line
-            raise RuntimeError("RealNet weights do not match the configuration (e.g. feature_dims):"
-                               f" {str(exc).splitlines()[1].strip()}") from None
-        frozen = {f"extractor.{name}" for name, _ in self.model.extractor.named_parameters()}
-        missing = [k for k in missing if k not in frozen]
-        if missing or unexpected:
-            raise RuntimeError(f"RealNet weights do not match the configuration: missing {missing[:5]},"
-                               f" unexpected {unexpected[:5]}")
+    frozen = {f"extractor.{name}" for name, _ in model.extractor.named_parameters()}
+    return WithoutFrozen(model, frozen.__contains__, "RealNet")
 
 
 def build_model(cfg: Config, extractor=None) -> RealNetModel:
