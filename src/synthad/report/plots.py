@@ -119,8 +119,9 @@ def training_figure(logs: dict[str, Path], out: Path, title: str) -> bool:
         return False
     fig, axes = plt.subplots(1, len(curves), figsize=(3.6 * len(curves), 3.2), squeeze=False)
     for ax, (method, (epoch, losses)) in zip(axes[0], curves.items(), strict=True):
+        marker = "o" if len(epoch) < 20 else None  # a short log (CI, a resumed run) is still visible
         for name in losses.columns:
-            ax.plot(epoch, losses[name], label=name, linewidth=1)
+            ax.plot(epoch, losses[name], label=name, linewidth=1, marker=marker, markersize=3)
         if (losses > 0).all().all():
             ax.set_yscale("log")
         ax.set(title=method, xlabel="epoch")
