@@ -6,6 +6,7 @@ import torch
 from synthad.errors import DataError
 from synthad.nn.backbones import (
     BackboneWeightsMissing,
+    calibrate_batchnorm,
     freeze,
     imagenet_normalize,
     load_backbone,
@@ -65,3 +66,15 @@ def test_random_weights_depend_on_the_seed_and_freeze_stops_gradients():
 def test_imagenet_normalize_maps_the_mean_to_zero():
     mean = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1).expand(2, 3, 4, 4)
     assert imagenet_normalize(mean).abs().max() < 1e-6
+
+
+def test_calibrate_batchnorm_sets_the_exact_statistics_of_all_batches():
+    net = freeze(torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4), torch.nn.ReLU()))
+    images = torch.rand(6, 3, 8, 8, generator=torch.Generator().manual_seed(0)) * 5 + 2
+    calibrate_batchnorm(net, [images[:3], images[3:]])  # equal batches: their mean is the mean
+    pre = net[0](images).detach()
+    torch.testing.assert_close(net[1].running_mean, pre.mean(dim=(0, 2, 3)), rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(net[1].running_var, pre.var(dim=(0, 2, 3)), rtol=0.05, atol=1e-4)
+    assert not net.training and not net[1].training and not net[0].weight.requires_grad
+    out = net[1](pre)
+    assert abs(out.mean().item()) < 1e-4 and abs(out.std().item() - 1) < 0.05

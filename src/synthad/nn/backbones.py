@@ -10,6 +10,7 @@ initialisation (seed with ``torch.manual_seed`` first): the offline fallback for
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
@@ -84,6 +85,26 @@ def freeze(module: nn.Module) -> nn.Module:
     for param in module.parameters():
         param.requires_grad_(False)
     return module
+
+
+@torch.no_grad()
+def calibrate_batchnorm(module: nn.Module, batches: Iterable[torch.Tensor]) -> None:
+    """Re-estimate every BatchNorm statistic of a frozen ``module`` on ``batches`` (its inputs).
+
+    For random weights only (a data-dependent initialisation: no labels, no gradients). Torchvision
+    initialises running statistics to mean 0 / variance 1, so in eval mode each BatchNorm is the
+    identity and activations grow with depth; after this every layer's output has unit scale on
+    the training images. Each statistic is the average of its per-batch values, every batch weighted
+    equally (momentum ``None``), and the module is left in eval mode.
+    """
+    norms = [m for m in module.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum, m.training = None, True
+    for batch in batches:
+        module(batch)
+    for m in norms:
+        m.training = False
 
 
 def _lookup(name: str):

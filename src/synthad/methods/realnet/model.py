@@ -18,7 +18,7 @@ from torch import nn
 
 from synthad.methods.realnet.afs import ChannelSelector, Selection
 from synthad.methods.realnet.rrs import ResidualSelection, RRSMode, merge_residuals
-from synthad.nn.backbones import freeze, imagenet_normalize, load_backbone
+from synthad.nn.backbones import calibrate_batchnorm, freeze, imagenet_normalize, load_backbone
 
 # Output channels of wide_resnet50_2's layer1..layer4.
 WRN50_CHANNELS = {1: 256, 2: 512, 3: 1024, 4: 2048}
@@ -47,21 +47,12 @@ class FeatureExtractor(nn.Module):
         """Stay in eval mode: the backbone is frozen, its BatchNorms must not update."""
         return super().train(False)
 
-    @torch.no_grad()
     def calibrate(self, batches: list[torch.Tensor]) -> None:
-        """Re-estimate every BatchNorm's statistics on ``batches`` of images ``(b, 3, H, W)``.
+        """Re-estimate the BatchNorm statistics on ``batches`` of images ``(b, 3, H, W)`` in ``[0, 1]``.
 
-        For random weights only (a data-dependent initialisation, no labels, no gradients): the
-        layers' outputs then have unit scale instead of growing with depth.
+        For random weights only (:func:`~synthad.nn.backbones.calibrate_batchnorm`).
         """
-        norms = [m for m in self.modules() if isinstance(m, nn.BatchNorm2d)]
-        for m in norms:
-            m.reset_running_stats()
-            m.momentum, m.training = None, True  # momentum None: exact average over all batches
-        for images in batches:
-            self(images)
-        for m in norms:
-            m.training = False
+        calibrate_batchnorm(self, batches)
 
     @torch.no_grad()
     def forward(self, images: torch.Tensor) -> list[torch.Tensor]:
