@@ -14,6 +14,7 @@ from synthad.methods.imm_alm.geometry import affine_matrix, invert, warp
 from synthad.methods.imm_alm.loss import cosine_distance, mapping_loss
 from synthad.methods.imm_alm.method import template_index
 from synthad.methods.imm_alm.model import MIXED_CHANNELS, ChannelReduction
+from synthad.nn.backbones import imagenet_normalize
 
 TINY = dict(image_size=32, backbone_weights="random", imm_epochs=2, imm_batch_size=2, imm_widths=[4, 4],
             imm_hidden=8, alm_epochs=2, batch_size=2, feature_dim=8, mapping_widths=[8])
@@ -129,7 +130,8 @@ def test_map_is_warped_back_to_the_input_frame(banks):
 def test_weights_exclude_backbone_and_round_trip(banks):
     method = _fit(banks, dgm=False, augment=True, center="vector")
     state = method.state_dict()
-    assert not any(k.startswith("features.") for k in state)
+    backbone = {f"features.{name}" for name, _ in method.model.features.named_parameters()}
+    assert not backbone & set(state) and "features.stem.1.running_mean" in state  # BN statistics kept
     assert {"template", "center", "reduce.weight"} <= set(state)
     fresh = ImmAlm(method.config)
     fresh.load_state_dict(state)
@@ -143,11 +145,24 @@ class _Stop(Exception):
     pass
 
 
-@pytest.mark.parametrize("stop_at", [2, 3, 4])
-def test_resume_matches_an_uninterrupted_run(banks, tmp_path, stop_at):
+def test_calibrated_backbone_normalises_the_aligned_training_features(banks):
+    method = _fit(banks, imm=False, calibrate_backbone=True, alm_epochs=1)
+    features = method.model.features
+    pixels = (Images().x * 255).round() / 255  # the training pool is 8-bit
+    with torch.no_grad():
+        pre = features.stem[0](imagenet_normalize(pixels))  # conv1 output: what bn1 normalises
+    torch.testing.assert_close(features.stem[1].running_mean, pre.mean(dim=(0, 2, 3)), rtol=1e-4, atol=1e-5)
+    assert not features.training and not any(p.requires_grad for p in features.parameters())
+    assert not torch.equal(features.stem[1].running_mean, _fit(banks, imm=False, alm_epochs=1)
+                           .model.features.stem[1].running_mean)
+
+
+@pytest.mark.parametrize(("stop_at", "calibrate"), [(2, False), (3, False), (4, False), (4, True)])
+def test_resume_matches_an_uninterrupted_run(banks, tmp_path, stop_at, calibrate):
     """Interrupt in the IMM phase, at the phase change or inside the ALM phase, then resume."""
     x = torch.rand(2, 3, 32, 32)
-    full = _fit(banks).predict(x)
+    cfg = Config(**(TINY | {"calibrate_backbone": calibrate}))
+    full = _fit(banks, calibrate_backbone=calibrate).predict(x)
 
     def stop(row):
         if row["epoch"] == stop_at:  # raised before epoch stop_at is saved: the state holds stop_at - 1
@@ -156,9 +171,9 @@ def test_resume_matches_an_uninterrupted_run(banks, tmp_path, stop_at):
     ctx = FitContext(seed=0, banks={"natural": banks["natural"]}, progress=False,
                      checkpoint_path=tmp_path / "state.pt", log=stop)
     with pytest.raises(_Stop):
-        ImmAlm(Config(**TINY)).fit(Images(), ctx)
+        ImmAlm(cfg).fit(Images(), ctx)
     rows = []
-    resumed = ImmAlm(Config(**TINY))
+    resumed = ImmAlm(cfg)
     resumed.fit(Images(), FitContext(seed=0, banks={"natural": banks["natural"]}, progress=False,
                                      checkpoint_path=tmp_path / "state.pt", log=rows.append))
     assert [r["epoch"] for r in rows] == list(range(stop_at, 5))

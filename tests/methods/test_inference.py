@@ -2,7 +2,7 @@
 
 import torch
 
-from synthad.methods.inference import mean_filter_max, predict_resized, resize
+from synthad.methods.inference import kernel_at, mean_filter_max, predict_resized, resize
 
 
 def _brightness(x):
@@ -41,3 +41,8 @@ def test_mean_filter_max_averages_before_the_maximum():
     amap[0, 0, 4, 4] = 9.0  # one hot pixel: its 3x3 mean is 1
     amap[1, 0, 3:6, 3:6] = 2.0  # a 3x3 blob of 2: its mean stays 2
     assert torch.allclose(mean_filter_max(amap, 3), torch.tensor([1.0, 2.0]))
+
+
+def test_filter_sides_given_at_256_px_scale_to_odd_sides():
+    assert [kernel_at(5, size) for size in (32, 64, 128, 256, 512)] == [1, 1, 3, 5, 11]
+    assert kernel_at(21, 64) == 5 and kernel_at(5, 64, scale=False) == 5

@@ -139,14 +139,16 @@ def test_predict_contract_and_image_score_is_the_map_max(natural, tmp_path):
     assert other.model.reference.equal(method.model.reference)
 
 
-@pytest.mark.parametrize("segmentation,map_fn", [("pixel_gap", pixel_gap_map), ("ssim", ssim_anomaly_map)])
-def test_ablations_replace_msdsm_by_reconstruction_maps(natural, segmentation, map_fn):
+@pytest.mark.parametrize(("segmentation", "map_fn", "scale", "side"),
+                         [("pixel_gap", pixel_gap_map, False, 5), ("ssim", ssim_anomaly_map, False, 5),
+                          ("pixel_gap", pixel_gap_map, True, 1)])  # 5 px at 256 -> 1 px at 32
+def test_ablations_replace_msdsm_by_reconstruction_maps(natural, segmentation, map_fn, scale, side):
     rows = []
-    method = _fit(natural, rows=rows, segmentation=segmentation)
+    method = _fit(natural, rows=rows, segmentation=segmentation, scale_filter_size=scale)
     assert method.model.msdsm is None and rows[-1]["seg"] == 0
     x = torch.rand(2, 3, 32, 32, generator=torch.Generator().manual_seed(2))
     with torch.no_grad():
-        expected = smooth(map_fn(x, method.model(x).rec), 5)[:, 0]
+        expected = smooth(map_fn(x, method.model(x).rec), side)[:, 0]
     torch.testing.assert_close(method.predict(x).maps, expected)
 
 

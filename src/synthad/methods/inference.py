@@ -62,13 +62,21 @@ def mean_filter_max(amap: torch.Tensor, kernel: int) -> torch.Tensor:
     return F.avg_pool2d(amap, kernel, stride=1, padding=kernel // 2).amax(dim=(1, 2, 3))
 
 
+def kernel_at(side_at_256: int, image_size: int, scale: bool = True) -> int:
+    """A filter side given at 256 px (the papers' resolution) for maps of ``image_size`` (odd, >= 1).
+
+    With ``scale`` the side is ``round(side_at_256 * image_size / 256)``, bumped to the next odd
+    number, so the filter covers the same fraction of the image at any resolution (a 5x5 median at
+    64 px would erase defects four times larger than at 256 px); without, it is ``side_at_256``.
+    """
+    k = round(side_at_256 * image_size / 256) if scale else side_at_256
+    return max(1, k if k % 2 else k + 1)
+
+
 def score_kernel_size(config: Any) -> int:
     """Image-score mean-filter side (odd, >= 1).
 
     ``config.score_kernel`` is the side at 256 px (DRAEM: 21); with ``config.scale_score_kernel``
-    it is scaled to ``config.image_size``.
+    it is scaled to ``config.image_size`` (:func:`kernel_at`).
     """
-    k = config.score_kernel
-    if config.scale_score_kernel:
-        k = round(k * config.image_size / 256)
-    return max(1, k if k % 2 else k + 1)
+    return kernel_at(config.score_kernel, config.image_size, config.scale_score_kernel)

@@ -18,6 +18,9 @@ class Config:
         image_size: Training and inference side (paper silent; 256, MVTec's usual).
         backbone_weights: ResNet18 weights: ``"imagenet"`` (the paper's, from the torch cache) or
             ``"random"`` (offline demo; built under a fixed seed).
+        calibrate_backbone: Re-estimate the backbone's BatchNorm statistics on the aligned
+            training images before the centre is computed (not in the paper; for ``"random"``
+            weights, whose deeper stages otherwise output ever larger values).
         imm: Align every image to the template with the IMM before the ALM (Table 2 "IMM"; the
             paper turns it off on the already aligned MVTec AD, Table 3).
         imm_epochs: IMM training epochs (500); one epoch = ``ceil(N / imm_batch_size)`` batches.
@@ -60,6 +63,7 @@ class Config:
 
     image_size: int = 256
     backbone_weights: Literal["imagenet", "random"] = "imagenet"
+    calibrate_backbone: bool = False
     imm: bool = True
     imm_epochs: int = 500
     imm_batch_size: int = 32

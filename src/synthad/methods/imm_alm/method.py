@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -40,6 +41,7 @@ from synthad.methods.imm_alm.loss import cosine_distance, mapping_loss, registra
 from synthad.methods.imm_alm.model import ImmAlmModel, MixedFeatures
 from synthad.methods.inference import mean_filter_max, predict_resized, resize, score_kernel_size
 from synthad.methods.registry import register
+from synthad.nn.backbones import calibrate_batchnorm
 from synthad.synthesis import DgmSynthesizer, TrainingPool
 from synthad.synthesis.sample import SyntheticSample, normal_sample
 
@@ -111,7 +113,9 @@ class ImmAlm(Method):
             else:
                 if aligned is None:
                     aligned = self.align_pool(pool)
-                if epoch == imm_epochs:  # on a resume past this point F_C comes from the checkpoint
+                if epoch == imm_epochs:  # on a resume past this point both come from the checkpoint
+                    if cfg.calibrate_backbone:
+                        calibrate_batchnorm(self.model.features, self._batches(aligned))
                     self.fit_center(aligned)
                 row = self._alm_epoch(aligned, synth, rng, alm_opt) | {"phase": 1, "lr": cfg.lr}
             context.log(row | {"epoch": epoch + 1})
@@ -160,12 +164,16 @@ class ImmAlm(Method):
         """Indices ``0..n-1`` in consecutive chunks of at most ``eval_batch_size``."""
         return np.array_split(np.arange(n), math.ceil(n / self.config.eval_batch_size))
 
+    def _batches(self, pool: TrainingPool) -> Iterator[torch.Tensor]:
+        """``pool``'s images in consecutive ``(b, 3, S, S)`` batches on the device."""
+        return (to_tensor(pool, chunk).to(self.device) for chunk in self._chunks(len(pool)))
+
     @torch.no_grad()
     def fit_center(self, aligned: TrainingPool) -> None:
         """``F_C`` = mean of the reduced ``F_Mixed`` over all (aligned) training images."""
         total = None
-        for chunk in self._chunks(len(aligned)):
-            reduced = self.model.reduce(self.model.features(to_tensor(aligned, chunk).to(self.device)))
+        for images in self._batches(aligned):
+            reduced = self.model.reduce(self.model.features(images))
             total = reduced.sum(0) if total is None else total + reduced.sum(0)
         center = total / len(aligned)
         if self.config.center == "vector":
@@ -238,5 +246,9 @@ class ImmAlm(Method):
 
 
 def _trainable(model: ImmAlmModel) -> WithoutFrozen:
-    """The model's weights without the frozen ResNet18 (``features.*``)."""
-    return WithoutFrozen(model, lambda key: key.startswith("features."), "IMM+ALM")
+    """The model's weights without the frozen ResNet18's parameters.
+
+    Its BatchNorm statistics are kept: ``calibrate_backbone`` changes them.
+    """
+    frozen = {f"features.{name}" for name, _ in model.features.named_parameters()}
+    return WithoutFrozen(model, frozen.__contains__, "IMM+ALM")

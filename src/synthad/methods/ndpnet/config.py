@@ -37,7 +37,10 @@ class Config:
         softmax_scale: Factor on the cosine similarity before the RBFRM softmax (Eq. 4: 1).
         dsm_width: Hidden width of each DSM head (ours: 64).
         msdsm_weights: ``lambda_1..3`` of Eq. 11 (0.2, 0.2, 0.6).
-        filter_size: Side of the mean and median filters on ``AM_final`` (5).
+        filter_size: Side of the mean and median filters on ``AM_final`` at 256 px (5; the paper
+            resizes every image to 256).
+        scale_filter_size: Scale ``filter_size`` to ``image_size`` (odd, >= 1: 1 at 64 px, 3 at
+            128 px, 5 at 256 px), so the filters cover the paper's fraction of the image.
         use_def_per: ``False``: Table VI column C (phase 1 without ``L_def_per``).
         use_rbam: ``False``: Table VI column B (no RBAM, no ``L_fea_rep``).
         segmentation: ``"msdsm"`` (the method), ``"pixel_gap"`` (Table VI column D) or ``"ssim"``
@@ -68,6 +71,7 @@ class Config:
     dsm_width: int = 64
     msdsm_weights: list[float] = field(default_factory=lambda: [0.2, 0.2, 0.6])
     filter_size: int = 5
+    scale_filter_size: bool = True
     use_def_per: bool = True
     use_rbam: bool = True
     segmentation: Literal["msdsm", "pixel_gap", "ssim"] = "msdsm"

@@ -25,7 +25,7 @@ from tqdm import tqdm
 from synthad.methods.base import FitContext, Method, Prediction
 from synthad.methods.checkpoint import load_training_state, save_training_state
 from synthad.methods.common import load_pool, make_batch
-from synthad.methods.inference import predict_resized
+from synthad.methods.inference import kernel_at, predict_resized
 from synthad.methods.ndpnet.config import Config
 from synthad.methods.ndpnet.loss import (
     PerceptualLoss,
@@ -187,7 +187,8 @@ class NdpNet(Method):
             raw = pixel_gap_map(x, out.rec)
         else:
             raw = ssim_anomaly_map(x, out.rec)
-        return smooth(raw, self.config.filter_size)
+        return smooth(raw, kernel_at(self.config.filter_size, self.config.image_size,
+                                     self.config.scale_filter_size))
 
     @torch.no_grad()
     def predict(self, images: torch.Tensor) -> Prediction:
