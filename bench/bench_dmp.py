@@ -18,17 +18,13 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import platform
-import time
-from pathlib import Path
 
 import torch
+from timing import base_parser, images_per_second, median_seconds, print_row, setup, write_results
 
 from synthad.methods.dmp import Config, Dmp
 from synthad.methods.dmp.loss import DmpLoss
-from synthad.utils.io import write_json
 
 
 def time_train_step(config: Config, steps: int, device: torch.device) -> float:
@@ -42,32 +38,23 @@ def time_train_step(config: Config, steps: int, device: torch.device) -> float:
     s, b = config.image_size, config.batch_size
     normal, augmented = torch.rand(b, 3, s, s, device=device), torch.rand(b, 3, s, s, device=device)
     mask = (torch.rand(b, 1, s, s, device=device) > 0.9).float()
-    times = []
-    for i in range(steps + 1):  # the first step warms up allocators and is dropped
-        start = time.perf_counter()
+
+    def step():
         loss, _ = method.training_loss(normal, augmented, mask, criterion)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        if i:
-            times.append(time.perf_counter() - start)
-    return sorted(times)[len(times) // 2]
+
+    return median_seconds(step, steps, device)
 
 
-def images_per_second(config: Config, size: int, n: int, device: torch.device, merged: bool = True) -> float:
-    """Throughput of ``predict`` on ``n`` images of ``size`` x ``size`` (large kernels merged or not)."""
+def predict_rate(config: Config, size: int, n: int, device: torch.device, merged: bool = True) -> float:
+    """Images/s of ``predict`` on ``n`` images of ``size`` x ``size`` (large kernels merged or not)."""
     method = Dmp(config, device)
     if not merged:
         method._inference = method.model.eval()  # the train-time network, both branches
-    images = torch.rand(n, 3, size, size)
-    method.predict(images[: config.eval_batch_size])  # warm-up (and the merge)
-    start = time.perf_counter()
-    method.predict(images)
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    return n / (time.perf_counter() - start)
+    # The warm-up batch also merges the large kernels, so the merge is not timed.
+    return images_per_second(method.predict, torch.rand(n, 3, size, size), config.eval_batch_size, device)
 
 
 def bench(name: str, config: Config, args: argparse.Namespace, device: torch.device, unmerged: bool) -> dict:
@@ -80,32 +67,23 @@ def bench(name: str, config: Config, args: argparse.Namespace, device: torch.dev
         "batch_size": config.batch_size, "train_step_s": round(step, 4),
         "epoch_s_for_n_train": round(epoch, 2), "run_s_for_epochs": round(epoch * config.epochs, 1),
         "epochs": config.epochs,
-        "infer_images_per_s": round(images_per_second(config, args.size, args.infer_images, device), 3),
+        "infer_images_per_s": round(predict_rate(config, args.size, args.infer_images, device), 3),
     }
     if unmerged:
         row["infer_images_per_s_unmerged"] = round(
-            images_per_second(config, args.size, args.infer_images, device, merged=False), 3)
-    print(json.dumps(row))
-    return row
+            predict_rate(config, args.size, args.infer_images, device, merged=False), 3)
+    return print_row(row)
 
 
 def parse_args() -> argparse.Namespace:
     """Command-line options."""
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--size", type=int, default=256, help="paper-config resolution and inference input size")
-    p.add_argument("--steps", type=int, default=1, help="timed training steps per configuration")
-    p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--n-train", type=int, default=80, help="training images (for the implied epoch time)")
-    p.add_argument("--infer-images", type=int, default=8)
+    p = base_parser(__doc__, "dmp", steps=1, infer_images=8)
     p.add_argument("--demo-size", type=int, default=64)
     p.add_argument("--demo-rec", type=int, default=16)
     p.add_argument("--demo-channels", default="16,32,64,128")
     p.add_argument("--demo-kernels", default="9,7,7,3")
     p.add_argument("--demo-small-kernel", type=int, default=3)
     p.add_argument("--demo-epochs", type=int, default=30)
-    p.add_argument("--skip-paper", action="store_true", help="only the demo configuration")
-    p.add_argument("--out", type=Path, default=Path("bench/results/dmp.json"))
     return p.parse_args()
 
 
@@ -116,8 +94,7 @@ def _ints(text: str) -> list[int]:
 def main() -> None:
     """Run the benchmark and write the JSON file."""
     args = parse_args()
-    torch.set_num_threads(args.threads)
-    device = torch.device(args.device)
+    device = setup(args)
     rows = []
     if not args.skip_paper:
         paper = Config(image_size=args.size, eval_batch_size=4)
@@ -127,11 +104,7 @@ def main() -> None:
                   lk_layers=[1] * len(channels), lk_kernels=_ints(args.demo_kernels),
                   small_kernel=args.demo_small_kernel, epochs=args.demo_epochs, lr=1e-3)
     rows.append(bench("demo", demo, args, device, unmerged=False))
-    write_json(args.out, {
-        "method": "dmp", "device": str(device), "threads": args.threads, "torch": torch.__version__,
-        "machine": platform.processor() or platform.machine(), "results": rows,
-    })
-    print(f"wrote {args.out}")
+    write_results("dmp", args, rows)
 
 
 if __name__ == "__main__":

@@ -15,17 +15,13 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import platform
-import time
-from pathlib import Path
 
 import torch
+from timing import base_parser, images_per_second, median_seconds, print_row, setup, write_results
 
 from synthad.methods.draem import Config, Draem
 from synthad.methods.draem.loss import DraemLoss
-from synthad.utils.io import write_json
 
 
 def time_train_step(config: Config, steps: int, device: torch.device) -> float:
@@ -36,29 +32,21 @@ def time_train_step(config: Config, steps: int, device: torch.device) -> float:
     s = config.image_size
     x = torch.rand(config.batch_size, 3, s, s, device=device)
     mask = (torch.rand(config.batch_size, 1, s, s, device=device) > 0.9).float()
-    times = []
-    for i in range(steps + 1):  # the first step warms up allocators and is dropped
-        start = time.perf_counter()
+
+    def step():
         rec, logits = model(x)
         loss, _ = criterion(rec, x, logits, mask)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        if i:
-            times.append(time.perf_counter() - start)
-    return sorted(times)[len(times) // 2]
+
+    return median_seconds(step, steps, device)
 
 
-def images_per_second(config: Config, size: int, n: int, device: torch.device) -> float:
-    """Throughput of ``predict`` on ``n`` images of ``size`` x ``size``."""
+def predict_rate(config: Config, size: int, n: int, device: torch.device) -> float:
+    """Images/s of ``predict`` on ``n`` images of ``size`` x ``size``."""
     method = Draem(config, device)
-    images = torch.rand(n, 3, size, size)
-    method.predict(images[: config.eval_batch_size])  # warm-up
-    start = time.perf_counter()
-    method.predict(images)
-    return n / (time.perf_counter() - start)
+    return images_per_second(method.predict, torch.rand(n, 3, size, size), config.eval_batch_size, device)
 
 
 def bench(name: str, config: Config, args: argparse.Namespace, device: torch.device) -> dict:
@@ -70,46 +58,32 @@ def bench(name: str, config: Config, args: argparse.Namespace, device: torch.dev
         "disc_base_width": config.disc_base_width, "batch_size": config.batch_size,
         "train_step_s": round(step, 4), "epoch_s_for_n_train": round(epoch, 2),
         "run_s_for_epochs": round(epoch * config.epochs, 1), "epochs": config.epochs,
-        "infer_images_per_s": round(images_per_second(config, args.size, args.infer_images, device), 2),
+        "infer_images_per_s": round(predict_rate(config, args.size, args.infer_images, device), 2),
     }
-    print(json.dumps(row))
-    return row
+    return print_row(row)
 
 
 def parse_args() -> argparse.Namespace:
     """Command-line options."""
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--size", type=int, default=256, help="paper-config resolution and inference input size")
-    p.add_argument("--steps", type=int, default=3, help="timed training steps per configuration")
-    p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--n-train", type=int, default=80, help="training images (for the implied epoch time)")
-    p.add_argument("--infer-images", type=int, default=16)
+    p = base_parser(__doc__, "draem", steps=3, infer_images=16)
     p.add_argument("--demo-size", type=int, default=64)
     p.add_argument("--demo-rec", type=int, default=16)
     p.add_argument("--demo-disc", type=int, default=8)
     p.add_argument("--demo-epochs", type=int, default=60)
-    p.add_argument("--skip-paper", action="store_true", help="only the demo configuration")
-    p.add_argument("--out", type=Path, default=Path("bench/results/draem.json"))
     return p.parse_args()
 
 
 def main() -> None:
     """Run the benchmark and write the JSON file."""
     args = parse_args()
-    torch.set_num_threads(args.threads)
-    device = torch.device(args.device)
+    device = setup(args)
     rows = []
     if not args.skip_paper:
         rows.append(bench("paper", Config(image_size=args.size), args, device))
     demo = Config(image_size=args.demo_size, rec_base_width=args.demo_rec, disc_base_width=args.demo_disc,
                   epochs=args.demo_epochs)
     rows.append(bench("demo", demo, args, device))
-    write_json(args.out, {
-        "method": "draem", "device": str(device), "threads": args.threads, "torch": torch.__version__,
-        "machine": platform.processor() or platform.machine(), "results": rows,
-    })
-    print(f"wrote {args.out}")
+    write_results("draem", args, rows)
 
 
 if __name__ == "__main__":

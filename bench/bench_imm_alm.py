@@ -20,28 +20,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import platform
-import time
-from pathlib import Path
 
 import torch
+from timing import base_parser, images_per_second, median_seconds, print_row, setup, write_results
 
 from synthad.methods.imm_alm import Config, ImmAlm
 from synthad.methods.imm_alm.loss import mapping_loss, registration_loss
-from synthad.utils.io import write_json
-
-
-def _median_step(step, steps: int, device: torch.device) -> float:
-    """Median seconds of ``step()`` over ``steps`` calls after one warm-up call."""
-    times = []
-    for i in range(steps + 1):
-        start = time.perf_counter()
-        step()
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        if i:
-            times.append(time.perf_counter() - start)
-    return sorted(times)[len(times) // 2]
 
 
 def time_imm_step(method: ImmAlm, steps: int, device: torch.device) -> float:
@@ -58,7 +42,7 @@ def time_imm_step(method: ImmAlm, steps: int, device: torch.device) -> float:
         loss.backward()
         optimizer.step()
 
-    return _median_step(step, steps, device)
+    return median_seconds(step, steps, device)
 
 
 def time_alm_step(method: ImmAlm, steps: int, device: torch.device) -> float:
@@ -77,18 +61,13 @@ def time_alm_step(method: ImmAlm, steps: int, device: torch.device) -> float:
         loss.backward()
         optimizer.step()
 
-    return _median_step(step, steps, device)
+    return median_seconds(step, steps, device)
 
 
-def images_per_second(method: ImmAlm, size: int, n: int, device: torch.device) -> float:
-    """Throughput of ``predict`` on ``n`` random images of ``size`` x ``size``."""
+def predict_rate(method: ImmAlm, size: int, n: int, device: torch.device) -> float:
+    """Images/s of ``predict`` on ``n`` random images of ``size`` x ``size``."""
     images = torch.rand(n, 3, size, size)
-    method.predict(images[: min(n, method.config.eval_batch_size)])  # warm-up
-    start = time.perf_counter()
-    method.predict(images)
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    return n / (time.perf_counter() - start)
+    return images_per_second(method.predict, images, method.config.eval_batch_size, device)
 
 
 def bench(name: str, config: Config, args: argparse.Namespace, device: torch.device) -> dict:
@@ -106,24 +85,17 @@ def bench(name: str, config: Config, args: argparse.Namespace, device: torch.dev
         "imm_step_s": round(imm, 4), "alm_step_s": round(alm, 4),
         "run_s_for_n_train": round(imm_run + alm_run, 1), "n_train": args.n_train,
         "infer_size": args.size,
-        "infer_images_per_s": round(images_per_second(method, args.size, args.infer_images, device), 2),
+        "infer_images_per_s": round(predict_rate(method, args.size, args.infer_images, device), 2),
     }
-    print(json.dumps(row), flush=True)
-    return row
+    return print_row(row)
 
 
 def parse_args() -> argparse.Namespace:
     """Command-line options."""
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--size", type=int, default=256, help="inference input size")
-    p.add_argument("--steps", type=int, default=2, help="timed training steps per phase and configuration")
-    p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--n-train", type=int, default=80, help="training images (for the implied run time)")
-    p.add_argument("--infer-images", type=int, default=16)
+    p = base_parser(__doc__, "imm_alm", steps=2, infer_images=16, size_help="inference input size",
+                    steps_help="timed training steps per phase and configuration",
+                    n_train_help="training images (for the implied run time)")
     p.add_argument("--demo-json", default=json.dumps(DEMO), help="the demo Config as JSON")
-    p.add_argument("--skip-paper", action="store_true", help="only the demo configuration")
-    p.add_argument("--out", type=Path, default=Path("bench/results/imm_alm.json"))
     return p.parse_args()
 
 
@@ -136,17 +108,12 @@ DEMO = {"image_size": 64, "backbone_weights": "random", "imm_epochs": 100, "imm_
 def main() -> None:
     """Run the benchmark and write the JSON file."""
     args = parse_args()
-    torch.set_num_threads(args.threads)
-    device = torch.device(args.device)
+    device = setup(args)
     rows = []
     if not args.skip_paper:
         rows.append(bench("paper", Config(backbone_weights="random"), args, device))
     rows.append(bench("demo", Config(**json.loads(args.demo_json)), args, device))
-    write_json(args.out, {
-        "method": "imm_alm", "device": str(device), "threads": args.threads, "torch": torch.__version__,
-        "machine": platform.processor() or platform.machine(), "results": rows,
-    })
-    print(f"wrote {args.out}")
+    write_results("imm_alm", args, rows)
 
 
 if __name__ == "__main__":

@@ -17,17 +17,13 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import platform
-import time
-from pathlib import Path
 
 import torch
+from timing import base_parser, images_per_second, median_seconds, print_row, setup, write_results
 
 from synthad.methods.ndpnet import Config, NdpNet
 from synthad.methods.ndpnet.loss import PerceptualLoss
-from synthad.utils.io import write_json
 
 
 def time_train_step(config: Config, phase: int, steps: int, device: torch.device) -> float:
@@ -46,28 +42,20 @@ def time_train_step(config: Config, phase: int, steps: int, device: torch.device
     s, b = config.image_size, config.batch_size
     normal, augmented = torch.rand(b, 3, s, s, device=device), torch.rand(b, 3, s, s, device=device)
     mask = (torch.rand(b, 1, s, s, device=device) > 0.9).float()
-    times = []
-    for i in range(steps + 1):  # the first step warms up allocators and is dropped
-        start = time.perf_counter()
+
+    def step():
         loss, _ = loss_fn(normal, augmented, mask, perceptual)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        if i:
-            times.append(time.perf_counter() - start)
-    return sorted(times)[len(times) // 2]
+
+    return median_seconds(step, steps, device)
 
 
-def images_per_second(config: Config, size: int, n: int, device: torch.device) -> float:
-    """Throughput of ``predict`` on ``n`` images of ``size`` x ``size``."""
+def predict_rate(config: Config, size: int, n: int, device: torch.device) -> float:
+    """Images/s of ``predict`` on ``n`` images of ``size`` x ``size``."""
     method = NdpNet(config, device)
-    images = torch.rand(n, 3, size, size)
-    method.predict(images[: config.eval_batch_size])  # warm-up
-    start = time.perf_counter()
-    method.predict(images)
-    return n / (time.perf_counter() - start)
+    return images_per_second(method.predict, torch.rand(n, 3, size, size), config.eval_batch_size, device)
 
 
 def bench(name: str, config: Config, args: argparse.Namespace, device: torch.device) -> dict:
@@ -83,37 +71,29 @@ def bench(name: str, config: Config, args: argparse.Namespace, device: torch.dev
         "phase1_step_s": round(step1, 4), "phase2_step_s": round(step2, 4),
         "phase1_epochs": config.phase1_epochs, "phase2_epochs": config.phase2_epochs,
         "run_s_for_n_train": round(run, 1),
-        "infer_images_per_s": round(images_per_second(config, args.size, args.infer_images, device), 2),
+        "infer_images_per_s": round(predict_rate(config, args.size, args.infer_images, device), 2),
         "infer_input_size": args.size,
     }
-    print(json.dumps(row))
-    return row
+    return print_row(row)
 
 
 def parse_args() -> argparse.Namespace:
     """Command-line options."""
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--size", type=int, default=256, help="paper-config resolution and inference input size")
-    p.add_argument("--steps", type=int, default=2, help="timed training steps per phase and configuration")
-    p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--n-train", type=int, default=80, help="training images (for the implied run time)")
-    p.add_argument("--infer-images", type=int, default=16)
+    p = base_parser(__doc__, "ndpnet", steps=2, infer_images=16,
+                    steps_help="timed training steps per phase and configuration",
+                    n_train_help="training images (for the implied run time)")
     p.add_argument("--demo-size", type=int, default=64)
     p.add_argument("--demo-width", type=int, default=16)
     p.add_argument("--demo-phase1", type=int, default=15)
     p.add_argument("--demo-phase2", type=int, default=15)
     p.add_argument("--demo-perceptual", default="none", choices=["imagenet", "random", "none"])
-    p.add_argument("--skip-paper", action="store_true", help="only the demo configuration")
-    p.add_argument("--out", type=Path, default=Path("bench/results/ndpnet.json"))
     return p.parse_args()
 
 
 def main() -> None:
     """Run the benchmark and write the JSON file."""
     args = parse_args()
-    torch.set_num_threads(args.threads)
-    device = torch.device(args.device)
+    device = setup(args)
     rows = []
     if not args.skip_paper:
         rows.append(bench("paper", Config(image_size=args.size, perceptual_weights="random"), args, device))
@@ -122,11 +102,7 @@ def main() -> None:
                   phase1_epochs=args.demo_phase1, phase2_epochs=args.demo_phase2,
                   perceptual_weights=args.demo_perceptual)
     rows.append(bench("demo", demo, args, device))
-    write_json(args.out, {
-        "method": "ndpnet", "device": str(device), "threads": args.threads, "torch": torch.__version__,
-        "machine": platform.processor() or platform.machine(), "results": rows,
-    })
-    print(f"wrote {args.out}")
+    write_results("ndpnet", args, rows)
 
 
 if __name__ == "__main__":

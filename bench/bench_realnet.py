@@ -22,16 +22,13 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
-import platform
 import resource
-import time
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from timing import base_parser, images_per_second, median_seconds, print_row, setup, write_results
 
 from synthad.methods.realnet import Config, RealNet
-from synthad.utils.io import write_json
 
 
 def time_train_step(method: RealNet, steps: int, device: torch.device) -> float:
@@ -42,43 +39,26 @@ def time_train_step(method: RealNet, steps: int, device: torch.device) -> float:
     x = torch.rand(b, 3, s, s, device=device)
     mask = (torch.rand(b, 1, s, s, device=device) > 0.9).float()
     targets = [f + 0.1 for f in model.features(x)]
-    times = []
-    for i in range(steps + 1):
-        start = time.perf_counter()
+
+    def step():
         logits, recons = model(x)
         loss = F.cross_entropy(logits, mask[:, 0].long()) + sum(
             F.mse_loss(r, t) for r, t in zip(recons, targets, strict=True))
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        if i:
-            times.append(time.perf_counter() - start)
-    return sorted(times)[len(times) // 2]
 
-
-def images_per_second(method: RealNet, size: int, n: int, device: torch.device) -> float:
-    """Throughput of ``predict`` on ``n`` random images of ``size`` x ``size``."""
-    images = torch.rand(n, 3, size, size)
-    method.predict(images[: min(n, method.config.eval_batch_size)])  # warm-up
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    start = time.perf_counter()
-    method.predict(images)
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    return n / (time.perf_counter() - start)
+    return median_seconds(step, steps, device)
 
 
 def bench_one(name: str, config: Config, args: argparse.Namespace) -> dict:
     """Train-step and inference numbers of one configuration (run in its own process on CPU)."""
-    torch.set_num_threads(args.threads)
-    device = torch.device(args.device)
+    device = setup(args)  # here, not in main: on CPU this runs in a fresh process
     method = RealNet(config, device)
     trainable = sum(p.numel() for p in method.model.parameters() if p.requires_grad)
     step = time_train_step(method, args.steps, device)
-    fps = images_per_second(method, args.size, args.infer_images, device)
+    images = torch.rand(args.infer_images, 3, args.size, args.size)
+    fps = images_per_second(method.predict, images, method.config.eval_batch_size, device)
     peak = (torch.cuda.max_memory_allocated() / 2**20 if device.type == "cuda"
             else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     return {
@@ -104,24 +84,17 @@ def run(name: str, config: Config, args: argparse.Namespace) -> dict:
         proc.start()
         row = queue.get()
         proc.join()
-    print(json.dumps(row), flush=True)
-    return row
+    return print_row(row)
 
 
 def parse_args() -> argparse.Namespace:
     """Command-line options."""
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--size", type=int, default=256, help="inference input size (and the paper configs' size)")
-    p.add_argument("--steps", type=int, default=1, help="timed training steps per configuration")
-    p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--infer-images", type=int, default=4)
+    p = base_parser(__doc__, "realnet", steps=1, infer_images=4, n_train_help=None,
+                    size_help="inference input size (and the paper configs' size)")
     p.add_argument("--paper-batch", type=int, default=16)
     p.add_argument("--demo-json", default='{"image_size": 64, "layers": [1, 2], "feature_dims": [64, 64],'
                    ' "head_widths": [64, 32, 16, 8], "head_channels": 32, "batch_size": 8}',
                    help="Config overrides of the demo setting (JSON)")
-    p.add_argument("--skip-paper", action="store_true", help="only the demo configuration")
-    p.add_argument("--out", type=Path, default=Path("bench/results/realnet.json"))
     return p.parse_args()
 
 
@@ -135,12 +108,7 @@ def main() -> None:
         configs = [("paper", Config(**paper)),
                    ("paper_small", Config(**paper, feature_dims=[128, 256, 256, 128])), *configs]
     rows = [run(name, cfg, args) for name, cfg in configs]
-    write_json(args.out, {
-        "method": "realnet", "device": args.device, "threads": args.threads, "torch": torch.__version__,
-        "machine": platform.processor() or platform.machine(), "results": rows,
-        "paper_fps_rtx3090": {"paper": 31.93, "paper_small": 40.42},
-    })
-    print(f"wrote {args.out}")
+    write_results("realnet", args, rows, paper_fps_rtx3090={"paper": 31.93, "paper_small": 40.42})
 
 
 if __name__ == "__main__":

@@ -19,36 +19,30 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
-import platform
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
+from timing import device_parser, median_seconds, print_row, rate_after_warmup, setup, write_results
 
 from synthad.synthesis.ddpm import DiffusionTables, build_scheduler, build_unet, train_step
 from synthad.synthesis.sdas import SdasConfig, sdas_sample
-from synthad.utils.io import write_json
 
 
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-
-
-def images_per_second(cfg: SdasConfig, args: argparse.Namespace, device: torch.device) -> float:
+def sampling_rate(cfg: SdasConfig, args: argparse.Namespace, device: torch.device) -> float:
     """Throughput of :func:`sdas_sample` on ``args.images`` images (after a one-batch warm-up)."""
     unet = build_unet(cfg).to(device).eval()
     scheduler = build_scheduler(cfg)
     sample = dict(strength=(cfg.strength_min, cfg.strength_max), batch_size=args.batch, device=device,
                   progress=False, steps=args.steps, strength_batch=cfg.strength_batch)
-    sdas_sample(unet, scheduler, min(args.batch, args.images), seed=0, **sample)
-    _sync(device)
-    start = time.perf_counter()
-    sdas_sample(unet, scheduler, args.images, seed=1, **sample)
-    _sync(device)
-    return args.images / (time.perf_counter() - start)
+
+    def warm_up():
+        sdas_sample(unet, scheduler, min(args.batch, args.images), seed=0, **sample)
+
+    def timed():
+        sdas_sample(unet, scheduler, args.images, seed=1, **sample)
+
+    return rate_after_warmup(warm_up, timed, args.images, device)
 
 
 def train_step_seconds(cfg: SdasConfig, steps: int, device: torch.device) -> float:
@@ -59,14 +53,12 @@ def train_step_seconds(cfg: SdasConfig, steps: int, device: torch.device) -> flo
     scheduler = build_scheduler(cfg)
     tables = DiffusionTables(scheduler, device)
     data = torch.randint(0, 256, (64, 3, cfg.image_size, cfg.image_size), dtype=torch.uint8, device=device)
-    rng, times = np.random.default_rng(0), []
-    for i in range(steps + 1):  # the first step warms up allocators and is dropped
-        start = time.perf_counter()
+    rng = np.random.default_rng(0)
+
+    def step():
         train_step(unet, optimizer, data, rng, scheduler, tables, cfg)
-        _sync(device)
-        if i:
-            times.append(time.perf_counter() - start)
-    return sorted(times)[len(times) // 2]
+
+    return median_seconds(step, steps, device)
 
 
 def bench(name: str, cfg: SdasConfig, args: argparse.Namespace, device: torch.device) -> dict:
@@ -76,12 +68,11 @@ def bench(name: str, cfg: SdasConfig, args: argparse.Namespace, device: torch.de
         "config": name, "image_size": cfg.image_size, "block_out_channels": cfg.block_out_channels,
         "attention_resolutions": cfg.attention_resolutions, "layers_per_block": cfg.layers_per_block,
         "sampling_steps": args.steps, "sample_batch": args.batch,
-        "sample_images_per_s": round(images_per_second(cfg, args, device), 3),
+        "sample_images_per_s": round(sampling_rate(cfg, args, device), 3),
         "train_batch_size": cfg.batch_size, "train_step_s": round(step, 4),
         "train_steps": cfg.train_steps, "train_run_s": round(step * cfg.train_steps, 1),
     }
-    print(json.dumps(row))
-    return row
+    return print_row(row)
 
 
 def demo_config(args: argparse.Namespace) -> SdasConfig:
@@ -93,9 +84,7 @@ def demo_config(args: argparse.Namespace) -> SdasConfig:
 
 def parse_args() -> argparse.Namespace:
     """Command-line options."""
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
-    p.add_argument("--device", default="cpu")
+    p = device_parser(__doc__, "sdas")
     p.add_argument("--steps", type=int, default=20, help="respaced sampling steps")
     p.add_argument("--images", type=int, default=16, help="images timed for the sampling throughput")
     p.add_argument("--batch", type=int, default=16, help="sampling batch")
@@ -103,24 +92,18 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--params", type=Path, default=Path("params.yaml"),
                    help="demo setting: its synthesis.sdas")
     p.add_argument("--paper", action="store_true", help="also the paper configuration (GPU)")
-    p.add_argument("--out", type=Path, default=Path("bench/results/sdas.json"))
     return p.parse_args()
 
 
 def main() -> None:
     """Run the benchmark and write the JSON file."""
     args = parse_args()
-    torch.set_num_threads(args.threads)
-    device = torch.device(args.device)
+    device = setup(args)
     rows = [bench("demo", demo_config(args), args, device)]
     if args.paper:
         rows.append(bench("paper", SdasConfig(), args, device))
-    write_json(args.out, {
-        "method": "sdas", "device": str(device), "threads": args.threads, "torch": torch.__version__,
-        "machine": platform.processor() or platform.machine(),
-        "gpu": torch.cuda.get_device_name(device) if device.type == "cuda" else None, "results": rows,
-    })
-    print(f"wrote {args.out}")
+    gpu = torch.cuda.get_device_name(device) if device.type == "cuda" else None
+    write_results("sdas", args, rows, gpu=gpu)
 
 
 if __name__ == "__main__":

@@ -18,32 +18,16 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import platform
-import time
-from pathlib import Path
 
 import numpy as np
 import torch
+from timing import base_parser, images_per_second, median_seconds, print_row, setup, write_results
 
 from synthad.methods.slsg import Config, Slsg
 from synthad.methods.slsg.gptnet import GptNet, PatchDiscriminator
 from synthad.methods.slsg.loss import discriminator_loss, gptnet_loss, segnet_loss
 from synthad.methods.slsg.masking import apply_mask, gptnet_masks
 from synthad.nn.backbones import imagenet_normalize
-from synthad.utils.io import write_json
-
-
-def _median_seconds(step, steps: int, device: torch.device) -> float:
-    """Median of ``steps`` timed calls of ``step()`` after one warm-up call."""
-    times = []
-    for i in range(steps + 1):
-        start = time.perf_counter()
-        step()
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        if i:
-            times.append(time.perf_counter() - start)
-    return sorted(times)[len(times) // 2]
 
 
 def time_gptnet_step(cfg: Config, steps: int, device: torch.device) -> float:
@@ -61,7 +45,7 @@ def time_gptnet_step(cfg: Config, steps: int, device: torch.device) -> float:
         g_loss, _ = gptnet_loss(rec, aux, image, disc(rec), (1.0, 0.8, 1.0))
         opt_g.zero_grad(), g_loss.backward(), opt_g.step()
 
-    return _median_seconds(step, steps, device)
+    return median_seconds(step, steps, device)
 
 
 def time_segnet_step(cfg: Config, steps: int, device: torch.device) -> float:
@@ -77,17 +61,13 @@ def time_segnet_step(cfg: Config, steps: int, device: torch.device) -> float:
         loss, _ = segnet_loss(logits, aux, mask, cfg.focal_gamma, (0.4, 0.6, 0.3))
         optimizer.zero_grad(), loss.backward(), optimizer.step()
 
-    return _median_seconds(step, steps, device)
+    return median_seconds(step, steps, device)
 
 
-def images_per_second(cfg: Config, size: int, n: int, device: torch.device) -> float:
-    """Throughput of ``predict`` on ``n`` images of ``size`` x ``size``."""
+def predict_rate(cfg: Config, size: int, n: int, device: torch.device) -> float:
+    """Images/s of ``predict`` on ``n`` images of ``size`` x ``size``."""
     method = Slsg(cfg, device)
-    images = torch.rand(n, 3, size, size)
-    method.predict(images[: cfg.eval_batch_size])  # warm-up
-    start = time.perf_counter()
-    method.predict(images)
-    return n / (time.perf_counter() - start)
+    return images_per_second(method.predict, torch.rand(n, 3, size, size), cfg.eval_batch_size, device)
 
 
 def bench(name: str, cfg: Config, args: argparse.Namespace, device: torch.device) -> dict:
@@ -102,24 +82,17 @@ def bench(name: str, cfg: Config, args: argparse.Namespace, device: torch.device
         "gptnet_step_s": round(gpt, 4), "segnet_step_s": round(seg, 4),
         "pretrain_s_for_n_train": round(pretrain, 1), "pretrain_epochs": cfg.pretrain_epochs,
         "segnet_s_for_steps": round(seg * cfg.steps, 1), "steps": cfg.steps,
-        "infer_images_per_s": round(images_per_second(cfg, args.size, args.infer_images, device), 2),
+        "infer_images_per_s": round(predict_rate(cfg, args.size, args.infer_images, device), 2),
     }
-    print(json.dumps(row))
-    return row
+    return print_row(row)
 
 
 def parse_args() -> argparse.Namespace:
     """Command-line options."""
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--size", type=int, default=256, help="paper-config resolution and inference input size")
-    p.add_argument("--steps", type=int, default=2, help="timed steps per network and configuration")
-    p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--n-train", type=int, default=80, help="training images (implied pre-training time)")
-    p.add_argument("--infer-images", type=int, default=16)
+    p = base_parser(__doc__, "slsg", steps=2, infer_images=16,
+                    steps_help="timed steps per network and configuration",
+                    n_train_help="training images (implied pre-training time)")
     p.add_argument("--demo-json", default=json.dumps(DEMO), help="the demo configuration (JSON)")
-    p.add_argument("--skip-paper", action="store_true", help="only the demo configuration")
-    p.add_argument("--out", type=Path, default=Path("bench/results/slsg.json"))
     return p.parse_args()
 
 
@@ -131,19 +104,14 @@ DEMO = {"image_size": 64, "decoder_widths": [64, 32, 16, 16], "disc_width": 16, 
 def main() -> None:
     """Run the benchmark and write the JSON file."""
     args = parse_args()
-    torch.set_num_threads(args.threads)
+    device = setup(args)
     torch.manual_seed(0)
-    device = torch.device(args.device)
     rows = []
     if not args.skip_paper:
         rows.append(bench("paper", Config(image_size=args.size, backbone_weights="random"), args, device))
     demo = Config(backbone_weights="random", **json.loads(args.demo_json))
     rows.append(bench("demo", demo, args, device))
-    write_json(args.out, {
-        "method": "slsg", "device": str(device), "threads": args.threads, "torch": torch.__version__,
-        "machine": platform.processor() or platform.machine(), "results": rows,
-    })
-    print(f"wrote {args.out}")
+    write_results("slsg", args, rows)
 
 
 if __name__ == "__main__":

@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import time
 from pathlib import Path
 
 import cv2
 import numpy as np
 import torch
+from timing import machine_name
 
 from synthad.synthesis import TrainingPool, builtin_natural_images, builtin_textures, perlin_mask, rotate
 from synthad.synthesis.registry import SYNTHESIZERS, build_synthesizer
@@ -133,7 +133,7 @@ def main() -> None:
     write_json(args.out, {
         "benchmark": "synthesis", "image_size": args.size, "samples": args.samples, "threads": 1,
         "pool": pool_name, "numpy": np.__version__, "opencv": cv2.__version__,
-        "machine": platform.processor() or platform.machine(), "synthesizers": rows, "perlin_mask": perlin,
+        "machine": machine_name(), "synthesizers": rows, "perlin_mask": perlin,
     })
     print(f"wrote {args.out}")
 
