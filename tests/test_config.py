@@ -11,10 +11,15 @@ from synthad.config import (
     EvaluateConfig,
     MaskSetting,
     Params,
+    VariantEntry,
+    apply_preset,
     build,
     load_params,
+    method_key,
+    method_section,
     parse_params,
     parse_slice,
+    variant_for,
 )
 from synthad.errors import ConfigError
 
@@ -105,7 +110,7 @@ def test_sdas_section_is_checked_against_sdas_config():
 # --------------------------------------------------------------------------- paper presets
 def _presets(tmp_path: Path, **files: str) -> Path:
     folder = tmp_path / "presets"
-    folder.mkdir()
+    folder.mkdir(parents=True)
     for name, text in files.items():
         (folder / f"{name}.yaml").write_text(text)
     return folder
@@ -160,3 +165,57 @@ def test_load_params_preset_argument_overrides_the_file_key():
     params = load_params(REPO / "params.yaml", preset="realnet")
     assert params.preset == "realnet" and "realnet" in params.methods
     assert load_params(REPO / "params.yaml").preset == "demo"
+
+
+# --------------------------------------------------------------------------- ablation variants
+def _with_variant(raw: dict, name: str = "dmp_no_large_kernel", **entry) -> dict:
+    raw = copy.deepcopy(raw)
+    raw["variants"] = {name: entry or {"method": "dmp", "params": {"large_kernel": False}}}
+    raw["methods"] = raw["methods"] + [name]
+    return raw
+
+
+def test_variant_trains_its_base_section_updated_with_its_params(raw_params):
+    params = parse_params(_with_variant(raw_params))
+    assert method_key(params, "dmp_no_large_kernel") == "dmp" and method_key(params, "draem") == "draem"
+    section = method_section(params, "dmp_no_large_kernel")
+    assert section == raw_params["method_params"]["dmp"] | {"large_kernel": False}  # the demo budget kept
+    assert method_section(params, "dmp") == raw_params["method_params"]["dmp"]  # the base is untouched
+    assert parse_params(raw_params).variants == {}  # params.yaml as shipped: none
+
+
+@pytest.mark.parametrize(
+    ("name", "entry", "error"),
+    [
+        ("dmp_x", {"method": "dmp", "param": {}}, r"variants\.dmp_x\.param'"),  # unknown entry key
+        ("dmp_x", {"method": "dmpp"}, r"variants\.dmp_x\.method.*unknown method 'dmpp'"),
+        ("draem", {"method": "dmp"}, r"variants\.draem: 'draem' is a registered method key"),
+        ("DMP-x", {"method": "dmp"}, r"variants\.DMP-x: a variant name must match"),
+        ("dmp_x", {"method": "dmp", "params": {"large_kernels": False}},
+         r"variants\.dmp_x\.params\.large_kernels"),  # no field of dmp's Config
+        ("dmp_x", {"method": "dmp", "params": {"large_kernel": "no"}},
+         r"variants\.dmp_x\.params\.large_kernel"),  # a wrong type
+    ],
+)
+def test_bad_variants_are_errors_naming_the_key(raw_params, name, entry, error):
+    with pytest.raises(ConfigError, match=error):
+        parse_params(_with_variant(raw_params, name, **entry))
+
+
+def test_preset_running_a_variant_needs_its_base_section(tmp_path, raw_params):
+    raw = _with_variant(raw_params, "draem_x", method="draem", params={"epochs": 1})
+    raw["preset"] = "paper"
+    variant = "variants: {draem_x: {method: draem, params: {epochs: 2}}}\n"  # a preset defines what it runs
+    folder = _presets(tmp_path / "a", paper="methods: [draem_x]\nmethod_params: {dmp: {}}\n" + variant)
+    with pytest.raises(ConfigError, match="runs 'draem_x' but has no method_params.draem"):
+        apply_preset(raw, folder)
+    folder = _presets(tmp_path / "b", paper="methods: [draem_x]\nmethod_params: {draem: {}}\n" + variant)
+    params = parse_params(apply_preset(raw, folder))
+    assert method_section(params, "draem_x") == {"epochs": 2}  # the preset's variant, its paper section
+
+
+def test_variant_for_compares_normalised_overrides():
+    variants = {"a": VariantEntry("dmp", {"lk_kernels": [9, 7]}), "b": VariantEntry("draem", {"x": 1})}
+    assert variant_for(variants, "dmp", {"lk_kernels": (9, 7)}) == "a"
+    assert variant_for(variants, "dmp", {"lk_kernels": [9, 7], "epochs": 1}) is None
+    assert variant_for(variants, "draem", {"lk_kernels": [9, 7]}) is None

@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -342,12 +343,29 @@ class ReportConfig:
 
 
 @dataclass
+class VariantEntry:
+    """``variants.<name>``: an ablation variant, a registered method run with some fields changed.
+
+    Its effective configuration is the base method's ``method_params`` section updated with
+    ``params`` (:func:`method_section`); its runs live under its own name in ``results/``.
+
+    Attributes:
+        method: Registry key of the base method (``dmp``).
+        params: Fields of the base method's ``Config`` to override (``{large_kernel: false}``).
+    """
+
+    method: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class Params:
     """The whole ``params.yaml``.
 
     ``method_params`` is kept as plain dicts here and checked against each method's ``Config``
-    by :func:`validate_methods` (which needs the method registry). ``preset`` names the overlay
-    (``presets/<name>.yaml``) that :func:`apply_preset` merged in; ``demo`` is none.
+    by :func:`validate_methods` (which needs the method registry), as are the ``params`` of each
+    ``variants`` entry. ``preset`` names the overlay (``presets/<name>.yaml``) that
+    :func:`apply_preset` merged in; ``demo`` is none.
     """
 
     preset: str = "demo"
@@ -361,6 +379,7 @@ class Params:
     evaluate: EvaluateConfig = field(default_factory=EvaluateConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
     method_params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    variants: dict[str, VariantEntry] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- paper presets
@@ -426,12 +445,21 @@ def apply_preset(data: dict, presets_dir: str | Path = PRESETS_DIR, where: str =
     overlay = load_yaml(path)
     check_overlay(overlay, path)
     merged = merge_preset(data, overlay)
-    missing = [m for m in merged.get("methods") or [] if m not in (overlay.get("method_params") or {})]
+    bases = {m: _base_key(merged, m) for m in merged.get("methods") or []}
+    missing = [(m, b) for m, b in bases.items() if b not in (overlay.get("method_params") or {})]
     if missing:
         # Without its own section a method would inherit params.yaml's CPU demo overrides.
-        raise ConfigError(f"{path}: the preset runs {missing[0]!r} but has no method_params.{missing[0]}"
+        name, base = missing[0]
+        raise ConfigError(f"{path}: the preset runs {name!r} but has no method_params.{base}"
                           " section (write `{}` for the paper's values, the Config defaults)")
     return merged
+
+
+def _base_key(data: dict, name: str) -> str:
+    """Registry key behind a ``methods`` entry of unvalidated data (a variant's ``method``)."""
+    variants = data.get("variants")
+    entry = variants.get(name) if isinstance(variants, dict) else None
+    return entry.get("method", name) if isinstance(entry, dict) else name
 
 
 def check_overlay(overlay: dict, path: Path) -> None:
@@ -459,6 +487,7 @@ def parse_params(data: dict, where: str = "params.yaml:") -> Params:
     params = build(Params, data, where)
     validate_datasets(params, where)
     validate_methods(params, where)
+    validate_variants(params, where)
     validate_sdas(params, where)
     return params
 
@@ -491,9 +520,68 @@ def validate_methods(params: Params, where: str = "params.yaml:") -> None:
     from synthad.methods import get_method  # deferred: the registry imports torch
 
     for key in params.methods:
-        get_method(key)
+        if key not in params.variants:  # a variant is checked by validate_variants
+            get_method(key)
     for key, section in params.method_params.items():
         method_config(key, section, _join(where, f"method_params.{key}"))
+
+
+VARIANT_NAME = re.compile(r"[a-z0-9_]+")  # also a path component and a Snakemake wildcard value
+
+
+def validate_variants(params: Params, where: str = "params.yaml:") -> None:
+    """Check every ``variants`` entry: a new lower-case name, a registered base, valid overrides."""
+    from synthad.methods import get_method, list_methods  # deferred: the registry imports torch
+
+    for name, variant in params.variants.items():
+        at = _join(where, f"variants.{name}")
+        if not VARIANT_NAME.fullmatch(name):
+            raise ConfigError(f"{at}: a variant name must match [a-z0-9_]+, got {name!r}")
+        if name in list_methods():
+            raise ConfigError(f"{at}: {name!r} is a registered method key; give the variant its own name")
+        try:
+            get_method(variant.method)
+        except KeyError as exc:
+            raise ConfigError(f"{at}.method: {exc.args[0] if exc.args else exc}") from exc
+        # the merged section, so an override that is no field of the base's Config is named
+        method_config(variant.method, method_section(params, name), f"{at}.params")
+
+
+def method_key(params: Params, name: str) -> str:
+    """Registry key behind a ``methods`` entry: a variant's base method, else the name itself."""
+    variant = params.variants.get(name)
+    return variant.method if variant is not None else name
+
+
+def method_section(params: Params, name: str) -> dict[str, Any]:
+    """The ``method_params`` section a ``methods`` entry trains with (a new dict).
+
+    A variant's is its base method's section (the demo or paper budget) updated with the
+    variant's ``params``; a registered method's is its own section (``{}`` when absent).
+    """
+    section = dict(params.method_params.get(method_key(params, name)) or {})
+    variant = params.variants.get(name)
+    return section | copy.deepcopy(variant.params) if variant is not None else section
+
+
+def normalise_overrides(value: Any) -> Any:
+    """Overrides in one comparable form: tuples as lists, mappings with string keys, recursively.
+
+    A claims file's ``overrides`` and a variant's ``params`` name the same run when their
+    normalised forms are equal (``(7, 7)`` from Python equals ``[7, 7]`` from YAML).
+    """
+    if isinstance(value, dict):
+        return {str(k): normalise_overrides(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [normalise_overrides(v) for v in value]
+    return value
+
+
+def variant_for(variants: dict[str, VariantEntry], method: str, overrides: dict) -> str | None:
+    """Name of the variant that runs ``method`` with exactly ``overrides`` (``None``: none does)."""
+    wanted = normalise_overrides(overrides)
+    return next((name for name, v in sorted(variants.items())
+                 if v.method == method and normalise_overrides(v.params) == wanted), None)
 
 
 def validate_sdas(params: Params, where: str = "params.yaml:") -> None:

@@ -47,3 +47,13 @@ def test_errors_name_the_file(tmp_path):
         collect([bad])
     with pytest.raises(DataError, match="does not exist"):
         find_metrics_files(tmp_path / "nope")
+
+
+def test_a_variant_keeps_its_folder_name_beside_its_base(tmp_path):
+    _run(tmp_path, 0, 0.5, method="dmp")
+    variant = _run(tmp_path, 0, 0.75, method="dmp_no_large_kernel")
+    # metrics.json records the registry key the model was built with: the base method's
+    variant.write_text(variant.read_text().replace('"method": "dmp_no_large_kernel"', '"method": "dmp"'))
+    frame = collect(find_metrics_files(tmp_path))
+    aurocs = frame[frame["metric"] == "image_auroc"].set_index("method")["value"]
+    assert aurocs.to_dict() == {"dmp": 0.5, "dmp_no_large_kernel": 0.75}

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from test_report_tables import check_latex_structure
 
-from synthad.config import ReportConfig
+from synthad.config import ReportConfig, VariantEntry
 from synthad.data.registry import get_dataset
 from synthad.report.claims import CLAIMS_DIR, load_table
 from synthad.report.grid import Grid
@@ -153,3 +153,27 @@ def test_paper_tables_compile(tmp_path):
         timeout=120,
     )
     assert done.returncode == 0, done.stdout[-2000:]
+
+
+def test_an_ablation_row_is_filled_by_the_variant_with_exactly_its_overrides():
+    dmp4 = load_table(CLAIMS_DIR / "dmp_table4.yaml")  # row 6: dmp with {large_kernel: false}
+    variant_runs = _frame(method="dmp_no_lk").assign(value=lambda f: f["value"] - 0.1)  # unlike the base
+    runs = pd.concat([_frame(), variant_runs])  # image AUROC of every category
+    variants = {"dmp_no_lk": VariantEntry("dmp", {"large_kernel": False}),
+                "dmp_other": VariantEntry("dmp", {"large_kernel": False, "epochs": 3})}
+    records = match_table(dmp4, Matcher(runs, variants=variants))
+    row6 = records[records["entry"] == "row6"].set_index("metric")
+    assert row6.at["image_auroc", "status"] == "reproduced" and row6.at["image_ap", "status"] == "not_run"
+    ours = runs[runs["method"] == "dmp_no_lk"].groupby("category")["value"].mean().mean() * 100
+    assert np.isclose(row6.at["image_auroc", "ours_mean"], ours)  # the variant's runs, not the base's
+    assert set(row6["our_method"]) == {"dmp_no_lk"}
+    others = records[records["overrides"].map(bool) & (records["entry"] != "row6")]
+    assert set(others["status"]) == {"variant"}  # no variant with exactly their overrides
+    grid = paper_grid(dmp4, records, pd.DataFrame(columns=["dataset", "method", "config"]), runs,
+                      ReportConfig())
+    labels = [r.label for r in grid.rows]
+    assert any(label.endswith("[dmp_no_lk]") for label in labels)  # named, no ‡
+    assert [label.endswith(VARIANT) for label in labels].count(False) == 2  # row 7 (dmp) and row 6
+    assert any("add a `variants:` entry" in note for note in grid.notes)
+    # without the variant the row stays a ‡ variant
+    assert set(match_table(dmp4, Matcher(runs))[lambda r: r["entry"] == "row6"]["status"]) == {"variant"}

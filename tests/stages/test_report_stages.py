@@ -93,3 +93,22 @@ def test_plots_paper_tables_and_report(evaluated, tmp_path):
         done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "report.tex"],
                               cwd="reports", capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stdout[-2000:]
+
+
+def test_a_variant_keeps_its_name_through_aggregate_and_tables(evaluated):
+    # a variant's model folder: the base's registry key in config.json, the variant's name as folder
+    name = "fake_half_gain"
+    model = fakes.make_model_dir(Path(f"results/models/toy/widget/{name}/seed0"), gain=0.5, image_size=16)
+    assert main(["evaluate", "--index", "data/index/toy/widget.csv", "--model-dir", str(model),
+                 "--no-progress", "--params-json", json.dumps({"resolution": 32, "batch_size": 4}),
+                 "--out", f"results/runs/toy/widget/{name}/seed0"]) == 0
+    assert main(["aggregate", "--out", "results/metrics.csv", "--runs-dir", "results/runs",
+                 "--models-dir", "results/models", "--settings-out", "results/run_settings.csv"]) == 0
+    assert set(pd.read_csv("results/metrics.csv")["method"]) == {fakes.FAKE_KEY, name}
+    settings = pd.read_csv("results/run_settings.csv").set_index("method")
+    assert settings.at[name, "image_size"] == 16  # read from the variant's own model folder
+    variants = json.dumps({name: {"method": fakes.FAKE_KEY, "params": {"gain": 0.5}}})
+    assert main(["tables", "--metrics", "results/metrics.csv", "--settings", "results/run_settings.csv",
+                 "--variants-json", variants, "--no-papers", "--out", "results/tables"]) == 0
+    assert Path(f"results/tables/summary_toy_{name}.csv").is_file()
+    assert name in Path("results/tables/unified_toy.csv").read_text()

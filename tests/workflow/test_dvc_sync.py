@@ -83,3 +83,11 @@ def test_stage_deps_and_params_exist(name):
         assert produced or (REPO / dep).exists(), f"{name}: dependency {dep} does not exist"
     for key in stage.get("params", []):
         assert key in repo_params(), f"{name}: params section {key} is not in params.yaml"
+
+
+def test_stages_reading_method_params_also_track_variants():
+    # a variant's effective section is its base's method_params section updated by `variants`
+    for name, stage in DVC.items():
+        if "method_params" in stage.get("params", []):
+            assert "variants" in stage["params"], f"{name}: lists method_params but not variants"
+    assert "variants" in DVC["report"]["params"]  # the tables match ablation rows against them

@@ -6,7 +6,8 @@ registered method at its contract-test size, on two demo categories and two seed
 and category, and every transcribed paper table must be rendered. It also proves the promise of
 the README: after a change of DRAEM's learning rate only, ``dvc repro`` re-runs the train,
 evaluate and report phases, and inside them Snakemake re-trains and re-evaluates DRAEM only (the
-other methods' files are untouched).
+other methods' files are untouched). One ablation variant of DRAEM runs beside them: it re-runs
+with its base's section, and an edit of its own params re-runs it alone.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from synthad.methods import list_methods
 from synthad.report.claims import load_claims
 
 METHODS = [key for key in list_methods() if not key.startswith("_")]
+VARIANT = "draem_fixed_kernel"  # DRAEM, score kernel not scaled to the image size: cheap, a real field
+VARIANTS = {VARIANT: {"method": "draem", "params": {"scale_score_kernel": False}}}
 CATEGORIES = ["fabric", "washer"]
 SEEDS = [0, 1]
 # RealNet draws from textures here: an SDAS bank would train a diffusion model per category.
@@ -30,7 +33,8 @@ TINY_METHOD_PARAMS = copy.deepcopy(TINY_METHODS)
 TINY_METHOD_PARAMS["realnet"]["anomaly_source"] = "textures"
 TINY_OVERRIDES = {
     "seeds": SEEDS,
-    "methods": METHODS,
+    "methods": [*METHODS, VARIANT],
+    "variants": VARIANTS,
     "data": {"datasets": {"demo": {"categories": CATEGORIES}}},
     "demo": {"image_size": 64, "n_train": 6, "n_test_good": 3, "n_test_defect": 4, "seed": 1},
     "method_params": TINY_METHOD_PARAMS,
@@ -75,13 +79,14 @@ def tiny_project(tmp_path_factory):
 @pytest.mark.slow
 def test_dvc_repro_builds_every_output(tiny_project):
     metrics = pd.read_csv(tiny_project / "results/metrics.csv")
-    assert set(metrics["method"]) == set(METHODS)
+    assert set(metrics["method"]) == {*METHODS, VARIANT}
     assert {"image_auroc", "pixel_aupro", "pixel_auroc"} <= set(metrics["metric"])
     tables = tiny_project / "results/tables"
     assert (tables / "summary_demo_draem.tex").is_file()
     assert (tables / "compare_demo_image_auroc.csv").is_file()
     assert (tiny_project / "results/figures/maps/demo/washer/draem.png").is_file()
     assert (tiny_project / "results/pretrain/demo/washer/slsg/seed0/pretrained.pt").is_file()
+    assert (tiny_project / f"results/figures/maps/demo/washer/{VARIANT}.png").is_file()
     assert (tiny_project / "reports/report.html").is_file()
     assert (tiny_project / "reports/report.tex").is_file()
     assert (tiny_project / "dvc.lock").is_file()
@@ -91,7 +96,7 @@ def test_dvc_repro_builds_every_output(tiny_project):
 def test_unified_table_has_every_cell_our_methods_fill(tiny_project):
     values = pd.read_csv(tiny_project / "results/tables/unified_demo_values.csv")
     cells = values[values["category"] != "mean"].set_index(["category", "method"])
-    assert set(cells.index) == {(c, m) for c in CATEGORIES for m in METHODS}
+    assert set(cells.index) == {(c, m) for c in CATEGORIES for m in [*METHODS, VARIANT]}
     for metric in ("image_auroc", "pixel_auroc", "pixel_aupro"):
         assert cells[f"{metric}_mean"].between(0, 100).all(), metric
         assert cells[f"{metric}_std"].notna().all(), metric  # two seeds: a std in every cell
@@ -109,7 +114,7 @@ def test_every_transcribed_paper_table_is_rendered(tiny_project):
 
 
 @pytest.mark.slow
-def test_lr_change_reruns_only_draem(tiny_project):
+def test_lr_change_reruns_only_draem_and_its_variant(tiny_project):
     runs = tiny_project / "results/runs/demo/washer"
     models = tiny_project / "results/models/demo/washer"
     others = [m for m in METHODS if m != "draem"]
@@ -117,6 +122,7 @@ def test_lr_change_reruns_only_draem(tiny_project):
     untouched += [runs / f"{m}/seed0/metrics.json" for m in others]
     before = {p: p.stat().st_mtime_ns for p in [
         *untouched, models / "draem/seed0/model.pt", runs / "draem/seed0/metrics.json",
+        models / f"{VARIANT}/seed0/model.pt", runs / f"{VARIANT}/seed0/metrics.json",
         tiny_project / "data/index/demo/washer.csv",
     ]}
     params = copy.deepcopy(TINY)
@@ -124,9 +130,10 @@ def test_lr_change_reruns_only_draem(tiny_project):
     (tiny_project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
 
     dry = run([str(BIN / "snakemake"), "all", "-n"], tiny_project)
-    n_runs = len(CATEGORIES) * len(SEEDS)  # DRAEM's runs only
-    assert job_counts(dry) == {"all": 1, "train": n_runs, "evaluate": n_runs, "aggregate": 1, "tables": 1,
-                               "figures": 1, "plots": 1, "report_document": 1}
+    n_runs = len(CATEGORIES) * len(SEEDS)  # DRAEM's runs, and its variant's: it shares DRAEM's section
+    report = {"aggregate": 1, "tables": 1, "figures": 1, "plots": 1, "report_document": 1}
+    assert job_counts(dry) == {"all": 1, "train": n_runs, "train_variant": n_runs, "evaluate": 2 * n_runs,
+                               **report}
     out = run([str(BIN / "dvc"), "repro"], tiny_project)
     for stage in ("data", "banks", "masks"):
         assert f"Stage '{stage}' didn't change, skipping" in out
@@ -134,4 +141,11 @@ def test_lr_change_reruns_only_draem(tiny_project):
         assert f"Running stage '{stage}'" in out
     changed = {p.relative_to(tiny_project).as_posix() for p, t in before.items() if p.stat().st_mtime_ns != t}
     assert changed == {"results/models/demo/washer/draem/seed0/model.pt",
-                       "results/runs/demo/washer/draem/seed0/metrics.json"}
+                       "results/runs/demo/washer/draem/seed0/metrics.json",
+                       f"results/models/demo/washer/{VARIANT}/seed0/model.pt",
+                       f"results/runs/demo/washer/{VARIANT}/seed0/metrics.json"}
+
+    params["variants"][VARIANT]["params"]["epochs"] = 2  # the variant's own params: it alone re-runs
+    (tiny_project / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    dry = run([str(BIN / "snakemake"), "all", "-n"], tiny_project)
+    assert job_counts(dry) == {"all": 1, "train_variant": n_runs, "evaluate": n_runs, **report}

@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 from synthad.config import PRESETS_DIR, DatasetEntry, apply_preset, build, parse_params
+from synthad.config import method_key as _method_key
+from synthad.config import method_section as _method_section
 from synthad.data.registry import RTO_PREFIX, get_dataset, resolve_categories
 from synthad.data.rto import base_source
 from synthad.methods import get_method
@@ -142,10 +144,25 @@ def sdas_dir(dataset, category):
     return f"data/banks/sdas/{dataset}/{category}"
 
 
+def method_key(name):
+    """Registry key of a `methods` entry (a variant's base method; params.yaml `variants:`)."""
+    return _method_key(PARAMS, name)
+
+
+def method_section(name):
+    """The method_params section a `methods` entry trains with (a variant's: base + its params)."""
+    return _method_section(PARAMS, name)
+
+
+def variant_pattern():
+    """Wildcard pattern matching exactly the variant names (nothing when there is none)."""
+    return "|".join(re.escape(v) for v in PARAMS.variants) or r"(?!x)x"
+
+
 def method_needs(method):
     """What a method reads besides its images, for its configuration in params.yaml."""
-    cls = get_method(method)
-    return cls.needs_for(build(cls.Config, PARAMS.method_params.get(method) or {}, f"method_params.{method}"))
+    cls = get_method(method_key(method))
+    return cls.needs_for(build(cls.Config, method_section(method), f"method_params.{method}"))
 
 
 def bank_dir(kind, dataset, category):

@@ -46,9 +46,11 @@ rule tables:
     params:
         report=lambda wc: as_json(config.get("report")),
         datasets=lambda wc: dataset_sources(),
+        variants=lambda wc: as_json(config.get("variants")),  # they fill the papers' ablation rows
     shell:
         "synthad tables --metrics {input.metrics} --settings {input.settings}"
-        " --datasets-json {params.datasets:q} --params-json {params.report:q} --out {output} > {log} 2>&1"
+        " --datasets-json {params.datasets:q} --variants-json {params.variants:q}"
+        " --params-json {params.report:q} --out {output} > {log} 2>&1"
 
 
 rule figures:

@@ -1,5 +1,8 @@
 # Phase "train": one job per (dataset, category, method, seed). Each job receives only its method's
 # section of params.yaml and the train: section, so editing one method re-trains only that method.
+# An ablation variant (params.yaml `variants:`) is a `methods` entry of its own: its jobs run its
+# base method's code (`--method <registry key>`) with the base's section updated by the variant's
+# params (method_key / method_section in common.smk), under results/*/<variant name>/.
 
 
 BANK_KINDS = ("textures", "natural", "sdas")
@@ -35,9 +38,13 @@ def optional_flags(wc, input):
 
 def pretrain_section(wc):
     """Only the fields the pre-training reads, so main-training edits do not re-run it."""
-    section = config.get("method_params", {}).get(wc.method) or {}
-    fields = get_method(wc.method).pretrain_fields
-    return as_json({k: v for k, v in section.items() if k in fields})
+    fields = get_method(method_key(wc.method)).pretrain_fields
+    return as_json({k: v for k, v in method_section(wc.method).items() if k in fields})
+
+
+def train_section(wc):
+    """The method's effective method_params section (a variant's: its base's + its params)."""
+    return as_json(method_section(wc.method))
 
 
 rule pretrain:
@@ -77,11 +84,72 @@ rule train:
     resources:
         gpu=1,
     params:
-        method=lambda wc: as_json(config.get("method_params", {}).get(wc.method)),
+        method=train_section,
         train=lambda wc: as_json(config.get("train")),
         flags=optional_flags,
         out=lambda wc, output: str(Path(output.model).parent),
     shell:
         "synthad train --index {input.index} --method {wildcards.method} --seed {wildcards.seed}"
+        " --params-json {params.method:q} --train-json {params.train:q} {params.flags}"
+        " --out {params.out} --no-progress > {log} 2>&1"
+
+
+# Variants get rules of their own, identical but for `--method {params.key}`: Snakemake re-runs
+# every job of a rule whose shell text changes (its code trigger), so the registered methods'
+# rules keep their command and existing results stay up to date. The wildcard constraint and
+# the ruleorder send exactly the variant names here.
+ruleorder: pretrain_variant > pretrain
+ruleorder: train_variant > train
+
+
+rule pretrain_variant:
+    input:
+        index="data/index/{dataset}/{category}.csv",
+    output:
+        weights="results/pretrain/{dataset}/{category}/{method}/seed{seed}/pretrained.pt",
+        config="results/pretrain/{dataset}/{category}/{method}/seed{seed}/config.json",
+        info="results/pretrain/{dataset}/{category}/{method}/seed{seed}/pretrain_info.json",
+        log_csv="results/pretrain/{dataset}/{category}/{method}/seed{seed}/pretrain_log.csv",
+    log:
+        "logs/pretrain/{dataset}/{category}/{method}/seed{seed}.log",
+    wildcard_constraints:
+        method=variant_pattern(),
+    threads: lambda wc: PARAMS.train.num_threads
+    resources:
+        gpu=1,
+    params:
+        key=lambda wc: method_key(wc.method),
+        method=pretrain_section,
+        train=lambda wc: as_json(config.get("train")),
+        out=lambda wc, output: str(Path(output.weights).parent),
+    shell:
+        "synthad pretrain --index {input.index} --method {params.key} --seed {wildcards.seed}"
+        " --params-json {params.method:q} --train-json {params.train:q} --out {params.out}"
+        " --no-progress > {log} 2>&1"
+
+
+rule train_variant:
+    input:
+        unpack(train_inputs),
+    output:
+        model="results/models/{dataset}/{category}/{method}/seed{seed}/model.pt",
+        config="results/models/{dataset}/{category}/{method}/seed{seed}/config.json",
+        info="results/models/{dataset}/{category}/{method}/seed{seed}/train_info.json",
+        log_csv="results/models/{dataset}/{category}/{method}/seed{seed}/train_log.csv",
+    log:
+        "logs/train/{dataset}/{category}/{method}/seed{seed}.log",
+    wildcard_constraints:
+        method=variant_pattern(),
+    threads: lambda wc: PARAMS.train.num_threads
+    resources:
+        gpu=1,
+    params:
+        key=lambda wc: method_key(wc.method),
+        method=train_section,
+        train=lambda wc: as_json(config.get("train")),
+        flags=optional_flags,
+        out=lambda wc, output: str(Path(output.model).parent),
+    shell:
+        "synthad train --index {input.index} --method {params.key} --seed {wildcards.seed}"
         " --params-json {params.method:q} --train-json {params.train:q} {params.flags}"
         " --out {params.out} --no-progress > {log} 2>&1"

@@ -4,11 +4,17 @@ Columns: ``dataset, category, method, seed, metric, value`` -- one row per numer
 ``metrics.json`` (metrics, cost figures and counts such as ``n_test_images``). Non-numeric fields
 (``device``) are identification, not measurements, and are left out; ``null`` (an undefined
 metric) becomes NaN so the row is kept and tables show "--".
+
+``method`` is the name of the run's folder (``<method>/seed<k>/metrics.json``) when the file lies in
+such a layout: ``metrics.json`` records the registry key the model was built with, which for an
+ablation variant (``params.yaml`` ``variants``) is its base method's, while the folder carries the
+variant's own name.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -19,6 +25,7 @@ from synthad.utils.io import atomic_path, read_json_object
 
 KEYS = ["dataset", "category", "method", "seed"]
 COLUMNS = KEYS + ["metric", "value"]
+_SEED_DIR = re.compile(r"seed\d+")
 
 
 def find_metrics_files(runs_dir: str | Path) -> list[Path]:
@@ -44,13 +51,22 @@ def read_metrics_file(path: str | Path) -> list[dict]:
     missing = [k for k in KEYS if data.get(k) is None]
     if missing:
         raise DataError(f"{path}: lacks identifying key(s) {', '.join(missing)}")
-    ident = {k: data[k] for k in KEYS}
+    ident = {k: data[k] for k in KEYS} | {"method": run_method(path, data["method"])}
     rows = []
     for metric, value in data.items():
         if metric in KEYS or isinstance(value, bool) or not isinstance(value, int | float | None):
             continue
         rows.append(ident | {"metric": metric, "value": math.nan if value is None else float(value)})
     return rows
+
+
+def run_method(path: Path, recorded: str) -> str:
+    """The ``methods`` name of the run whose ``metrics.json`` is ``path``.
+
+    Its folder's name in the ``<method>/seed<k>/`` layout (a variant's name), else the recorded
+    registry key.
+    """
+    return path.parent.parent.name if _SEED_DIR.fullmatch(path.parent.name) else recorded
 
 
 def collect(paths: Iterable[str | Path]) -> pd.DataFrame:

@@ -1,7 +1,9 @@
 """Match the papers' claimed numbers with our runs: one record per printed number.
 
 A claimed cell (paper data set, category, entry, metric) is filled by our runs of the entry's
-``method`` on the same data set and category, when the entry is ours with no ``overrides``:
+``method`` on the same data set and category, when the entry is ours with no ``overrides``; an
+entry with ``overrides`` is filled by the runs of the ``params.yaml`` variant whose ``method`` is
+the entry's and whose ``params`` equal its overrides (:func:`synthad.config.variant_for`):
 
 * **Data sets.** A claim names a data set by its registry key (``mvtec_ad``, ``mpdd``...). One of
   ours matches it when its ``params.yaml`` entry's ``source`` is that key, falling back to the
@@ -17,8 +19,8 @@ A claimed cell (paper data set, category, entry, metric) is filled by our runs o
   is filled only when every one of those categories was run (else status ``partial``). A printed
   ``std`` over categories is the population std (ddof 0) of our category means, as the papers'.
 * **Status** of each record: ``reproduced``; ``claim_only`` (not our method, or a variant our code
-  cannot express); ``variant`` (an ablation row: ``overrides`` are not run, there is no variants
-  mechanism yet); ``not_measured``; ``not_run`` (no run of ours on that data set/category);
+  cannot express); ``variant`` (an ablation row whose ``overrides`` no variant of
+  ``params.yaml`` runs); ``not_measured``; ``not_run`` (no run of ours on that data set/category);
   ``partial`` (an average over categories not all run).
 
 ``delta = ours_mean - claimed`` in the table's unit (percentage points for ``percent``).
@@ -32,6 +34,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from synthad.config import VariantEntry, variant_for
 from synthad.data.registry import RTO_PREFIX, get_dataset
 from synthad.errors import SynthADError
 from synthad.report.claims import ClaimTable, GridCell
@@ -59,6 +62,7 @@ RECORD_COLUMNS = [
     "label",
     "method",
     "overrides",
+    "our_method",
     "metric",
     "unit",
     "claimed",
@@ -113,9 +117,21 @@ def registry_categories(dataset: str, average: str = "mean") -> tuple[str, ...] 
 class Matcher:
     """Looks up our seed statistics for claimed cells (cached per data set, method, metric)."""
 
-    def __init__(self, metrics: pd.DataFrame, datasets: dict[str, str] | None = None):
-        """Args: metrics: long metrics table; datasets: ours -> registry source (identity if None)."""
+    def __init__(
+        self,
+        metrics: pd.DataFrame,
+        datasets: dict[str, str] | None = None,
+        variants: dict[str, VariantEntry] | None = None,
+    ):
+        """Index our runs.
+
+        Args:
+            metrics: Long metrics table.
+            datasets: Ours -> registry source (identity if None).
+            variants: The ``params.yaml`` ``variants`` (none if None).
+        """
         self.metrics = metrics
+        self.variants = variants or {}
         names = sorted(metrics["dataset"].unique()) if not metrics.empty else []
         self.ours = claim_datasets(datasets if datasets is not None else {n: n for n in names})
         self._cache: dict[tuple, pd.DataFrame] = {}
@@ -123,6 +139,14 @@ class Matcher:
     @cached_property
     def _run_keys(self) -> set[tuple[str, str]]:
         return set(map(tuple, self.metrics[["dataset", "method"]].drop_duplicates().to_numpy()))
+
+    def run_name(self, method: str, overrides: dict | None) -> str | None:
+        """Our ``methods`` name whose runs fill an entry.
+
+        That is ``method`` itself when the entry has no overrides, else the variant with exactly
+        those overrides (``None``: no such variant).
+        """
+        return variant_for(self.variants, method, overrides) if overrides else method
 
     def our_dataset(self, dataset: str, method: str) -> str | None:
         """Our first data set that reproduces ``dataset`` and has runs of ``method``."""
@@ -168,12 +192,12 @@ class Matcher:
         return float(row["mean"]), float(row["std"]), int(row["n_seeds"]), "reproduced"
 
 
-def _status(table: ClaimTable, cell: GridCell, metric: str) -> str | None:
-    """Status decided by the claim alone (``None``: look for runs)."""
+def _status(table: ClaimTable, cell: GridCell, metric: str, matcher: Matcher) -> str | None:
+    """Status decided by the claim and the configuration alone (``None``: look for runs)."""
     entry = table.entries[cell.entry]
     if entry.method is None or not entry.implemented:
         return "claim_only"
-    if entry.overrides:
+    if matcher.run_name(entry.method, entry.overrides) is None:
         return "variant"
     return "not_measured" if metric in NOT_MEASURED else None
 
@@ -189,13 +213,14 @@ def _records(
     entry, out = table.entries[cell.entry], []
     for pos, (metric, claimed) in enumerate(zip(cell.metrics, cell.values, strict=True)):
         unit = table.metrics[metric].unit
-        status, ours = _status(table, cell, metric), None
+        status, ours, name = _status(table, cell, metric, matcher), None, None
         mean, std, n = math.nan, math.nan, 0
         if status is None:
-            ours = matcher.our_dataset(cell.dataset, entry.method)
+            name = matcher.run_name(entry.method, entry.overrides)
+            ours = matcher.our_dataset(cell.dataset, name)
             status = "not_run"
             if ours is not None:
-                mean, std, n, status = matcher.stats(ours, entry.method, metric, unit, cell.category, over)
+                mean, std, n, status = matcher.stats(ours, name, metric, unit, cell.category, over)
         claimed = math.nan if claimed is None else float(claimed)
         out.append(
             {
@@ -211,6 +236,7 @@ def _records(
                 "label": entry.label,
                 "method": entry.method,
                 "overrides": entry.overrides or {},
+                "our_method": name,
                 "metric": metric,
                 "unit": unit,
                 "claimed": claimed,

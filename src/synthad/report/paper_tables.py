@@ -5,7 +5,8 @@ printed averages as extra rows or columns); each cell becomes a :class:`~.grid.C
 records of :func:`.matching.match_table`. Row and column titles are the coordinates that vary
 along that axis (entry label, category, metric as printed, data set), unless the claims file
 gives a ``label``. Markers: ``†`` a claim-only entry (not ours, or a variant our code cannot
-express), ``‡`` an ablation variant we do not run yet. Footnotes say how to read a cell, the
+express), ``‡`` an ablation variant no ``params.yaml`` variant runs (a row filled by one is titled
+with its name, ``label [dmp_no_large_kernel]``). Footnotes say how to read a cell, the
 scale of the paper's runs and of ours (image size, training length, seeds, device), the paper's
 protocol, and why cells are empty.
 
@@ -22,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from synthad.config import ReportConfig
+from synthad.config import ReportConfig, VariantEntry
 from synthad.report.claims import ClaimTable
 from synthad.report.grid import Cell, Grid, Row, band, places, write_grid
 from synthad.report.matching import Matcher, match_table
@@ -44,29 +45,40 @@ def table_key(table: ClaimTable) -> str:
     return f"paper_{table.paper}_{table.table}".lower()
 
 
-def _marker(table: ClaimTable, entry_key: str) -> str:
+def _marker(table: ClaimTable, entry_key: str, run_as: dict[str, str]) -> str:
     entry = table.entries[entry_key]
     if entry.method is None or not entry.implemented:
         return f" {CLAIM_ONLY}"
-    return f" {VARIANT}" if entry.overrides else ""
+    return f" {VARIANT}" if entry.overrides and entry_key not in run_as else ""
 
 
-def _entry_title(table: ClaimTable, key: str, label: str | None = None) -> str:
-    """Printed label + marker; our own rows name the method key they are filled from (``Ours [dmp]``)."""
-    entry, marker = table.entries[key], _marker(table, key)
+def _entry_title(table: ClaimTable, key: str, run_as: dict[str, str], label: str | None = None) -> str:
+    """Printed label + marker; our own rows name the method key or variant they are filled from.
+
+    E.g. ``Ours [dmp]``, ``5 (Large Kernel, MVTec AD) [dmp_no_deep_features]``.
+
+    Args:
+        table: The claims table.
+        key: Entry key.
+        run_as: Entry key -> the variant of ``params.yaml`` that runs it (entries with overrides).
+        label: Printed label to use instead of the entry's.
+    """
+    entry, marker = table.entries[key], _marker(table, key, run_as)
     label = entry.label if label is None else label
-    return f"{label} [{entry.method}]" if entry.method and not marker else label + marker
+    return f"{label} [{run_as.get(key, entry.method)}]" if entry.method and not marker else label + marker
 
 
-def _coord_text(table: ClaimTable, coord: str, value) -> str:
+def _coord_text(table: ClaimTable, coord: str, value, run_as: dict[str, str]) -> str:
     if coord == "entry":
-        return _entry_title(table, value)
+        return _entry_title(table, value, run_as)
     if coord == "metrics":
         return "/".join(table.metrics[m].printed_as for m in value)
     return str(value)
 
 
-def _axis_titles(table: ClaimTable, axis: str, labels: list) -> tuple[list[str], str]:
+def _axis_titles(
+    table: ClaimTable, axis: str, labels: list, run_as: dict[str, str]
+) -> tuple[list[str], str]:
     """Titles of the data rows (``axis='row'``) or columns, and the axis name for the corner."""
     n = table.n_rows if axis == "row" else table.n_cols
     lines = [[c for c in table.cells if getattr(c, axis) == i] for i in range(n)]
@@ -90,9 +102,9 @@ def _axis_titles(table: ClaimTable, axis: str, labels: list) -> tuple[list[str],
     titles = []
     for i in range(n):
         given = labels[i].get("label") if i < len(labels) and isinstance(labels[i], dict) else None
-        parts = [_coord_text(table, k, modes[k][i]) for k in varying]
+        parts = [_coord_text(table, k, modes[k][i], run_as) for k in varying]
         if given and "entry" in varying:  # the printed label, but keep the entry's marker
-            parts = [_entry_title(table, modes["entry"][i], str(given))]
+            parts = [_entry_title(table, modes["entry"][i], run_as, str(given))]
         elif given:
             parts = [str(given)]
         titles.append(" ".join(parts))
@@ -145,15 +157,16 @@ def _notes(
         )
     if "variant" in status:
         notes.append(
-            f"{VARIANT} ablation variant (Config overrides): not run, the pipeline has no "
-            "variants mechanism yet, so its cells stay —."
+            f"{VARIANT} ablation variant (Config overrides) not run: to fill its cells, add a "
+            "`variants:` entry with its method and exactly these overrides as params to params.yaml "
+            "and list the variant's name in `methods` (README \"Ablation variants\")."
         )
     if "partial" in status:
         notes.append("An average of ours is shown only when every category it covers was run.")
     if table.relative_to:
         notes.append(f"Claimed values are differences to row {table.relative_to!r}; ours are absolute.")
     notes.append(f"Paper: {table.resolution}.")
-    ran = records[records["status"] == "reproduced"][["method", "our_dataset"]].drop_duplicates()
+    ran = records[records["status"] == "reproduced"][["our_method", "our_dataset"]].drop_duplicates()
     for method, ours in ran.itertuples(index=False):
         res = metrics[(metrics["dataset"] == ours) & (metrics["metric"] == "resolution")]["value"]
         at = f", evaluated at {int(res.iloc[0])} px" if not res.empty else ""
@@ -167,6 +180,12 @@ def _notes(
     return notes
 
 
+def _variant_runs(records: pd.DataFrame) -> dict[str, str]:
+    """Entry key -> the variant that fills it, for the entries with overrides that one runs."""
+    with_variant = records[records["overrides"].map(bool) & records["our_method"].notna()]
+    return dict(zip(with_variant["entry"], with_variant["our_method"], strict=True))
+
+
 def paper_grid(
     table: ClaimTable,
     records: pd.DataFrame,
@@ -176,8 +195,9 @@ def paper_grid(
 ) -> Grid:
     """The grid of one paper table (records from :func:`.matching.match_table`)."""
     raw = yaml.safe_load(table.path.read_text())
-    row_titles, corner = _axis_titles(table, "row", raw["rows"])
-    col_titles, _ = _axis_titles(table, "col", raw["columns"])
+    run_as = _variant_runs(records)
+    row_titles, corner = _axis_titles(table, "row", raw["rows"], run_as)
+    col_titles, _ = _axis_titles(table, "col", raw["columns"], run_as)
     row_sums = [s for s in table.summaries if s.axis == "rows"]
     col_sums = [s for s in table.summaries if s.axis == "columns"]
     header = [corner] + col_titles + [s.label for s in col_sums]
@@ -204,6 +224,7 @@ def write_paper_tables(
     datasets: dict[str, str] | None,
     config: ReportConfig,
     out: Path,
+    variants: dict[str, VariantEntry] | None = None,
 ) -> tuple[list[Path], pd.DataFrame]:
     """Write every paper table into ``out`` (an existing folder); return the files and an overview.
 
@@ -214,12 +235,13 @@ def write_paper_tables(
         datasets: Our data set name -> registry source key (``None``: names are the keys).
         config: Colour thresholds.
         out: Folder to write into.
+        variants: The ``params.yaml`` variants, which fill the entries with overrides (none if None).
 
     Returns:
         The paths written, and the overview: one row per table with the count of printed
         numbers per status and the mean delta of the reproduced percent values.
     """
-    matcher, written, overview = Matcher(metrics, datasets), [], []
+    matcher, written, overview = Matcher(metrics, datasets, variants), [], []
     for table in tables:
         records = match_table(table, matcher)
         grid = paper_grid(table, records, settings, metrics, config)

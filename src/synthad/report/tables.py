@@ -239,7 +239,8 @@ def _dataset_tables(frame: pd.DataFrame, dataset: str, config: ReportConfig, out
 
 def write_tables(frame: pd.DataFrame, config: ReportConfig, out: str | Path,
                  source: str = "metrics.csv", claims: list | None = None,
-                 settings: pd.DataFrame | None = None, datasets: dict[str, str] | None = None) -> list[Path]:
+                 settings: pd.DataFrame | None = None, datasets: dict[str, str] | None = None,
+                 variants: dict | None = None) -> list[Path]:
     """Write every table into ``out`` (atomically): per data set, the unified table, the paper tables.
 
     Args:
@@ -252,6 +253,8 @@ def write_tables(frame: pd.DataFrame, config: ReportConfig, out: str | Path,
         settings: Run settings (:mod:`.settings`) for the scale notes; unknown when ``None``.
         datasets: Our data set name -> registry source key, to match paper data sets
             (:mod:`.matching`); ``None``: every name is its own key.
+        variants: The ``params.yaml`` variants (name -> :class:`~synthad.config.VariantEntry`),
+            which fill the paper-table entries with overrides; none when ``None``.
 
     Returns:
         Final paths of the files written.
@@ -275,7 +278,8 @@ def write_tables(frame: pd.DataFrame, config: ReportConfig, out: str | Path,
         written += write_unified_tables(frame, settings, config, tmp)
         if claims is not None:
             (tmp / "papers").mkdir()
-            papers, overview = write_paper_tables(claims, frame, settings, datasets, config, tmp / "papers")
+            papers, overview = write_paper_tables(claims, frame, settings, datasets, config, tmp / "papers",
+                                                  variants)
             overview.to_csv(tmp / "papers" / "overview.csv", index=False)
             written += papers + [tmp / "papers" / "overview.csv"]
     return [out / p.relative_to(tmp) for p in written]
