@@ -47,17 +47,20 @@ def test_missing_and_mismatch(tmp_path):
         load_training_state(path, _objects())
 
 
-def test_without_frozen_leaves_out_the_frozen_weights_and_checks_the_rest():
+def test_without_frozen_leaves_out_the_backbone_parameters_and_checks_the_rest():
     def model():
         torch.manual_seed(0)
-        return torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Linear(3, 1))
+        backbone = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.BatchNorm1d(3))
+        return torch.nn.Sequential(backbone, torch.nn.Linear(3, 1))
 
-    view = WithoutFrozen(model(), lambda key: key.startswith("0."), "toy")
-    state = view.state_dict()
-    assert set(state) == {"1.weight", "1.bias"}
+    source = model()
+    source[0][1].running_mean.fill_(2.0)  # e.g. calibrated statistics
+    state = WithoutFrozen(source, "0", "toy").state_dict()
+    assert set(state) == {"0.1.running_mean", "0.1.running_var", "0.1.num_batches_tracked",
+                          "1.weight", "1.bias"}
     other = model()
     torch.nn.init.zeros_(other[1].weight)
-    WithoutFrozen(other, lambda key: key.startswith("0."), "toy").load_state_dict(state)
-    assert torch.equal(other[1].weight, state["1.weight"])
+    WithoutFrozen(other, "0", "toy").load_state_dict(state)
+    assert torch.equal(other[1].weight, state["1.weight"]) and other[0][1].running_mean.eq(2).all()
     with pytest.raises(RuntimeError, match="toy weights do not match.*missing"):
-        WithoutFrozen(model(), lambda key: False, "toy").load_state_dict(state)
+        WithoutFrozen(model(), "1", "toy").load_state_dict(state)  # 0.0.weight is not frozen there

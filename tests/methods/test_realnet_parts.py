@@ -6,6 +6,7 @@ import torch
 from synthad.methods.realnet.afs import ChannelSelector, afs_scores, lowest
 from synthad.methods.realnet.model import Discriminator, FeatureExtractor, ReconUNet
 from synthad.methods.realnet.rrs import ResidualSelection, kept_per_mode, merge_residuals
+from synthad.nn.backbones import calibrate_batchnorm, imagenet_normalize
 
 
 def _afs_case(channels=8, informative=(5, 1, 6)):
@@ -121,12 +122,10 @@ def test_feature_extractor_strides_frozen_and_deterministic():
     assert not a.training
 
 
-def test_calibrate_sets_batchnorm_statistics_to_the_data():
+def test_calibrating_the_extractor_keeps_it_frozen_and_fits_its_statistics():
     fx = FeatureExtractor([1], "random")
     images = torch.rand(6, 3, 32, 32, generator=torch.Generator().manual_seed(0))
-    fx.calibrate([images[:3], images[3:]])
-    from synthad.nn.backbones import imagenet_normalize
-
+    calibrate_batchnorm(fx, [images[:3], images[3:]])
     pre = fx.stem[0](imagenet_normalize(images))  # conv1 output: what bn1 normalises
     torch.testing.assert_close(fx.stem[1].running_mean, pre.mean(dim=(0, 2, 3)), rtol=1e-4, atol=1e-5)
     assert not fx.stem[1].training and not any(p.requires_grad for p in fx.parameters())

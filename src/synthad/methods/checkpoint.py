@@ -7,7 +7,6 @@ NumPy generator states are stored as their ``bit_generator.state`` dict (plain i
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -73,19 +72,26 @@ def load_training_state(path: str | Path | None, objects: dict[str, Any],
 
 
 class WithoutFrozen:
-    """A module's weights minus those it can rebuild itself (a frozen backbone), for saving.
+    """A module's weights minus the parameters of its frozen backbone, for saving.
 
     Backbone weights come from the torchvision cache or a fixed seed, so storing them (69M
-    parameters for WRN50) would only bloat every checkpoint and ``model.pt``.
+    parameters for WRN50) would only bloat every checkpoint and ``model.pt``. The backbone's
+    buffers (BatchNorm statistics) are kept: calibrating a random backbone changes them.
 
     Args:
         model: The whole module.
-        frozen: Whether a ``state_dict`` key is left out.
+        backbone: Attribute path of the frozen submodule (``"extractor"``, ``"features"``).
         name: Method name for error messages.
     """
 
-    def __init__(self, model: torch.nn.Module, frozen: Callable[[str], bool], name: str):
-        self.model, self.frozen, self.name = model, frozen, name
+    def __init__(self, model: torch.nn.Module, backbone: str, name: str):
+        self.model, self.name = model, name
+        prefix = f"{backbone}."
+        self._frozen = {prefix + key for key, _ in model.get_submodule(backbone).named_parameters()}
+
+    def frozen(self, key: str) -> bool:
+        """Whether ``state_dict`` key ``key`` is a backbone parameter (left out)."""
+        return key in self._frozen
 
     def state_dict(self) -> dict[str, torch.Tensor]:
         """The module's state without the frozen keys."""

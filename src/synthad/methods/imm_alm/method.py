@@ -246,9 +246,5 @@ class ImmAlm(Method):
 
 
 def _trainable(model: ImmAlmModel) -> WithoutFrozen:
-    """The model's weights without the frozen ResNet18's parameters.
-
-    Its BatchNorm statistics are kept: ``calibrate_backbone`` changes them.
-    """
-    frozen = {f"features.{name}" for name, _ in model.features.named_parameters()}
-    return WithoutFrozen(model, frozen.__contains__, "IMM+ALM")
+    """The model's weights without the frozen backbone's parameters (its BatchNorm statistics kept)."""
+    return WithoutFrozen(model, "features", "IMM+ALM")

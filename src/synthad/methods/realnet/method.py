@@ -29,6 +29,7 @@ from synthad.methods.realnet.afs import Selection, afs_scores, lowest
 from synthad.methods.realnet.model import WRN50_CHANNELS, RealNetModel
 from synthad.methods.realnet.rrs import RRSMode
 from synthad.methods.registry import register
+from synthad.nn.backbones import calibrate_batchnorm
 from synthad.synthesis.realnet import RealNetSynthesizer
 from synthad.synthesis.sample import TrainingPool
 from synthad.utils.io import write_json
@@ -159,7 +160,7 @@ class RealNet(Method):
         start = load_training_state(context.checkpoint_path, objects, rng, identity)
         if start == 0:
             if cfg.calibrate_backbone:
-                self.model.extractor.calibrate(self._pool_batches(pool))
+                calibrate_batchnorm(self.model.extractor, self._pool_batches(pool))
             self.select_channels(pool, synth, rng, context.seed)
         if context.checkpoint_path:
             write_json(afs_json_path(context.checkpoint_path), self.selected_channels())
@@ -300,12 +301,8 @@ class RealNet(Method):
 
 
 def _trainable(model: RealNetModel) -> WithoutFrozen:
-    """The model's weights without the backbone's parameters.
-
-    Its BatchNorm statistics are kept: ``calibrate_backbone`` changes them.
-    """
-    frozen = {f"extractor.{name}" for name, _ in model.extractor.named_parameters()}
-    return WithoutFrozen(model, frozen.__contains__, "RealNet")
+    """The model's weights without the frozen backbone's parameters (its BatchNorm statistics kept)."""
+    return WithoutFrozen(model, "extractor", "RealNet")
 
 
 def build_model(cfg: Config, extractor=None) -> RealNetModel:

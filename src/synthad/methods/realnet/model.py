@@ -18,7 +18,7 @@ from torch import nn
 
 from synthad.methods.realnet.afs import ChannelSelector, Selection
 from synthad.methods.realnet.rrs import ResidualSelection, RRSMode, merge_residuals
-from synthad.nn.backbones import calibrate_batchnorm, freeze, imagenet_normalize, load_backbone
+from synthad.nn.backbones import freeze, imagenet_normalize, load_backbone
 
 # Output channels of wide_resnet50_2's layer1..layer4.
 WRN50_CHANNELS = {1: 256, 2: 512, 3: 1024, 4: 2048}
@@ -46,13 +46,6 @@ class FeatureExtractor(nn.Module):
     def train(self, mode: bool = True) -> FeatureExtractor:
         """Stay in eval mode: the backbone is frozen, its BatchNorms must not update."""
         return super().train(False)
-
-    def calibrate(self, batches: list[torch.Tensor]) -> None:
-        """Re-estimate the BatchNorm statistics on ``batches`` of images ``(b, 3, H, W)`` in ``[0, 1]``.
-
-        For random weights only (:func:`~synthad.nn.backbones.calibrate_batchnorm`).
-        """
-        calibrate_batchnorm(self, batches)
 
     @torch.no_grad()
     def forward(self, images: torch.Tensor) -> list[torch.Tensor]:
