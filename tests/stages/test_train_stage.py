@@ -15,7 +15,7 @@ import torch
 from synthad.cli import main
 from synthad.masks.foreground import mask_file_for
 from synthad.methods import Method, list_methods, register
-from synthad.stages.train import _default_checkpoint
+from synthad.stages.method_run import default_checkpoint
 
 TINY_DRAEM = {"epochs": 2, "batch_size": 2, "image_size": 32, "rec_base_width": 4, "disc_base_width": 4}
 
@@ -59,9 +59,9 @@ def test_mistyped_method_param_is_named(index_csv, tmp_path, capsys):
 
 def test_checkpoint_name_follows_the_configuration(tmp_path):
     out = tmp_path / "seed0"
-    first = _default_checkpoint(out, {"config": {"lr": 1e-4}})
+    first = default_checkpoint(out, {"config": {"lr": 1e-4}})
     assert first.parent == tmp_path and first.name.startswith(".seed0.state-")
-    assert _default_checkpoint(out, {"config": {"lr": 3e-4}}) != first
+    assert default_checkpoint(out, {"config": {"lr": 3e-4}}) != first
 
 
 @dataclass

@@ -17,74 +17,50 @@ the run, deleted when the phase is done.
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import time
-from pathlib import Path
 
 import torch
 
-from synthad.config import TrainConfig, method_config, parse_slice
 from synthad.data.index import read_index
 from synthad.data.loader import ImageDataset
 from synthad.errors import ConfigError
-from synthad.methods import FitContext, get_method
-from synthad.stages.train import _default_checkpoint, _identity, _image_size
-from synthad.utils.io import atomic_path, write_json
-from synthad.utils.runtime import peak_memory_mb, seed_everything, select_device
+from synthad.methods import FitContext
+from synthad.stages.method_run import (
+    MethodRun,
+    add_run_arguments,
+    default_checkpoint,
+    run_identity,
+    write_run_folder,
+)
+from synthad.utils.runtime import peak_memory_mb
+
+PRETRAIN_FILES = ("pretrained.pt", "pretrain_info.json", "pretrain_log.csv")  # weights, info, log
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the command-line options of ``synthad pretrain``."""
-    parser.add_argument("--index", required=True, help="data/index/<dataset>/<category>.csv")
-    parser.add_argument("--method", required=True, help="registry key of a method with a pre-training phase")
-    parser.add_argument("--seed", type=int, required=True)
-    parser.add_argument("--out", required=True, type=Path, help="output folder (pretrained.pt and logs)")
-    parser.add_argument("--params-json", default="{}", help="the method's method_params section (JSON)")
-    parser.add_argument("--train-json", default="{}", help="the train: section (JSON)")
-    parser.add_argument("--checkpoint", type=Path, help="resumable state file (default: derived)")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_run_arguments(parser, method_help="registry key of a method with a pre-training phase",
+                      out_help="output folder (pretrained.pt and logs)")
 
 
 def run(args: argparse.Namespace) -> None:
     """Pre-train and write the output folder (see the module docstring)."""
-    method_cls = get_method(args.method)
-    if not method_cls.has_pretraining:
+    setup = MethodRun.parse(args)
+    if not setup.method_cls.has_pretraining:
         raise ConfigError(f"method {args.method!r} has no pre-training phase")
-    try:
-        section = json.loads(args.params_json)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"--params-json: not valid JSON: {exc}") from exc
-    config = method_config(args.method, section, f"method_params.{args.method}")
-    train_cfg = parse_slice(args.train_json, TrainConfig, "train")
-    torch.set_num_threads(train_cfg.num_threads)
-    seed_everything(args.seed)
-    device = select_device(train_cfg.device)
+    device = setup.start(args.seed)
     index = read_index(args.index)
-    train_set = ImageDataset(index[index["split"] == "train"], _image_size(config))
-    identity = _identity(args, config) | {"phase": "pretrain"}
-    checkpoint = args.checkpoint or _default_checkpoint(args.out, identity)
+    train_set = ImageDataset(index[index["split"] == "train"], setup.image_size)
+    identity = run_identity(args, setup.config) | {"phase": "pretrain"}
+    checkpoint = args.checkpoint or default_checkpoint(args.out, identity)
     log_rows: list[dict] = []
     context = FitContext(seed=args.seed, device=device, checkpoint_path=checkpoint,
-                         checkpoint_every=train_cfg.checkpoint_every, log=log_rows.append,
+                         checkpoint_every=setup.train.checkpoint_every, log=log_rows.append,
                          progress=not args.no_progress)
     start = time.perf_counter()
-    weights = method_cls(config, device).pretrain(train_set, context)
+    weights = setup.method_cls(setup.config, device).pretrain(train_set, context)
     info = {"pretrain_seconds": time.perf_counter() - start, "peak_memory_mb": peak_memory_mb(device),
             "device": str(device), "n_train_images": len(train_set), "threads": torch.get_num_threads(),
             "epochs": len(log_rows)}
-    _write_outputs(args.out, weights, identity, log_rows, info)
+    write_run_folder(args.out, weights, identity, log_rows, PRETRAIN_FILES, info)
     checkpoint.unlink(missing_ok=True)
-
-
-def _write_outputs(out: Path, weights: dict, identity: dict, log_rows: list[dict], info: dict) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    with atomic_path(out / "pretrained.pt") as tmp:
-        torch.save(weights, tmp)
-    write_json(out / "config.json", identity)
-    write_json(out / "pretrain_info.json", info)
-    with atomic_path(out / "pretrain_log.csv") as tmp, tmp.open("w", newline="") as handle:
-        fields = sorted({key for row in log_rows for key in row}) or ["epoch"]
-        writer = csv.DictWriter(handle, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(log_rows)

@@ -20,33 +20,31 @@ run, so a changed config never resumes from a stale state. It is deleted once tr
 from __future__ import annotations
 
 import argparse
-import csv
-import dataclasses
-import hashlib
-import json
 import time
 from pathlib import Path
 
 import torch
 
 from synthad.banks import parse_bank_flags
-from synthad.config import TrainConfig, method_config, parse_slice
 from synthad.data.index import read_index
 from synthad.data.loader import ImageDataset
 from synthad.errors import ConfigError
-from synthad.methods import FitContext, get_method
-from synthad.utils.io import atomic_path, write_json
-from synthad.utils.runtime import peak_memory_mb, seed_everything, select_device
+from synthad.methods import FitContext
+from synthad.stages.method_run import (
+    MethodRun,
+    add_run_arguments,
+    default_checkpoint,
+    run_identity,
+    write_run_folder,
+)
+from synthad.utils.runtime import peak_memory_mb
+
+TRAIN_FILES = ("model.pt", "train_info.json", "train_log.csv")  # weights, info, log (method_run)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the command-line options of ``synthad train``."""
-    parser.add_argument("--index", required=True, help="data/index/<dataset>/<category>.csv")
-    parser.add_argument("--method", required=True, help="registry key, e.g. draem")
-    parser.add_argument("--seed", type=int, required=True)
-    parser.add_argument("--out", required=True, type=Path, help="output folder of the run")
-    parser.add_argument("--params-json", default="{}", help="the method's method_params section (JSON)")
-    parser.add_argument("--train-json", default="{}", help="the train: section (JSON)")
+    add_run_arguments(parser, method_help="registry key, e.g. draem", out_help="output folder of the run")
     parser.add_argument("--masks", type=Path, help="foreground mask folder (methods that need it)")
     parser.add_argument("--bank", action="append", default=[], metavar="KIND=FOLDER",
                         help="anomaly bank the method needs, e.g. textures=data/banks/textures/builtin"
@@ -59,46 +57,37 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pretrained", type=Path,
                         help="weights file of the method's pre-training phase, written by `synthad pretrain`"
                              " (optional; methods with has_pretraining, e.g. slsg)")
-    parser.add_argument("--checkpoint", type=Path, help="resumable state file (default: derived)")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def run(args: argparse.Namespace) -> None:
     """Train and write the run folder (see the module docstring)."""
-    method_cls = get_method(args.method)
-    try:
-        section = json.loads(args.params_json)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"--params-json: not valid JSON: {exc}") from exc
-    config = method_config(args.method, section, f"method_params.{args.method}")
-    train_cfg = parse_slice(args.train_json, TrainConfig, "train")
+    setup = MethodRun.parse(args)
+    method_cls, config = setup.method_cls, setup.config
     banks = parse_bank_flags(args.bank)
     _check_needs(method_cls.key, method_cls.needs_for(config), args.masks, banks)
     _check_pretrained(method_cls, args.pretrained)
 
-    torch.set_num_threads(train_cfg.num_threads)
-    seed_everything(args.seed)
-    device = select_device(train_cfg.device)
+    device = setup.start(args.seed)
     index = read_index(args.index)
     masks_dir = args.masks if "foreground_masks" in method_cls.needs_for(config) else None
-    train_set = ImageDataset(index[index["split"] == "train"], _image_size(config), masks_dir)
+    train_set = ImageDataset(index[index["split"] == "train"], setup.image_size, masks_dir)
 
-    identity = _identity(args, config)
-    checkpoint = args.checkpoint or _default_checkpoint(args.out, identity)
+    identity = run_identity(args, config)
+    checkpoint = args.checkpoint or default_checkpoint(args.out, identity)
     method = method_cls(config, device)
     log_rows: list[dict] = []
     context = FitContext(
         seed=args.seed, device=device, checkpoint_path=checkpoint,
-        checkpoint_every=train_cfg.checkpoint_every, banks=banks,
+        checkpoint_every=setup.train.checkpoint_every, banks=banks,
         dataset_sources=_dataset_sources(args, method_cls.needs_for(config)),
         log=log_rows.append, progress=not args.no_progress, pretrained=args.pretrained,
     )
     start = time.perf_counter()
     method.fit(train_set, context)
     seconds = time.perf_counter() - start
-    _write_outputs(args.out, method, identity, log_rows, {
+    write_run_folder(args.out, method.state_dict(), identity, log_rows, TRAIN_FILES, {
         "train_seconds": seconds, "peak_memory_mb": peak_memory_mb(device), "device": str(device),
-        "n_train_images": len(train_set), "threads": torch.get_num_threads(),
+        "n_train_images": len(train_set), "threads": torch.get_num_threads(), "epochs": len(log_rows),
     })
     _collect_artifacts(checkpoint, args.out)
     checkpoint.unlink(missing_ok=True)
@@ -146,46 +135,3 @@ def _dataset_sources(args: argparse.Namespace, needs: frozenset[str]) -> list[tu
         if not Path(path).exists():
             raise ConfigError(f"source category input not found: {path}")
     return list(zip(args.source_index, masks, strict=True))
-
-
-def _image_size(config) -> int:
-    """Training resolution: the method's own ``image_size`` (all methods define one)."""
-    return int(getattr(config, "image_size", 256))
-
-
-def _identity(args: argparse.Namespace, config) -> dict:
-    index = Path(args.index)
-    return {
-        "method": args.method,
-        "config": dataclasses.asdict(config),
-        "dataset": index.parent.name,
-        "category": index.stem,
-        "seed": args.seed,
-        "index_sha256": hashlib.sha256(index.read_bytes()).hexdigest(),
-    } | _pretrained_identity(getattr(args, "pretrained", None))
-
-
-def _pretrained_identity(path: Path | None) -> dict:
-    """The pre-trained file's hash, so a run resumes only with the weights it started from."""
-    if path is None:
-        return {}
-    return {"pretrained_sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest()}
-
-
-def _default_checkpoint(out: Path, identity: dict) -> Path:
-    """A hidden file beside ``out`` named after a hash of the run's identity."""
-    digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
-    return out.parent / f".{out.name}.state-{digest}.pt"
-
-
-def _write_outputs(out: Path, method, identity: dict, log_rows: list[dict], info: dict) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    with atomic_path(out / "model.pt") as tmp:
-        torch.save(method.state_dict(), tmp)
-    write_json(out / "config.json", identity)
-    write_json(out / "train_info.json", info | {"epochs": len(log_rows)})
-    with atomic_path(out / "train_log.csv") as tmp, tmp.open("w", newline="") as handle:
-        fields = sorted({key for row in log_rows for key in row}) or ["epoch"]
-        writer = csv.DictWriter(handle, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(log_rows)

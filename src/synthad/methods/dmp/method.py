@@ -25,15 +25,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset
-from tqdm import tqdm
 
 from synthad.methods.base import FitContext, Method, Prediction
-from synthad.methods.checkpoint import load_training_state, save_training_state
 from synthad.methods.common import load_pool, make_batch
 from synthad.methods.dmp.config import Config
 from synthad.methods.dmp.loss import DmpLoss
 from synthad.methods.dmp.model import DmpModel
 from synthad.methods.inference import mean_filter_max, predict_resized, score_kernel_size
+from synthad.methods.loop import EpochLoop
 from synthad.methods.registry import register
 from synthad.nn import init_weights
 from synthad.nn.large_kernel import merge_reparam
@@ -97,20 +96,13 @@ class Dmp(Method):
         objects = {"model": self.model, "optimizer": optimizer, "scheduler": scheduler}
         identity = {"config": dataclasses.asdict(cfg), "seed": int(context.seed), "n_train": len(pool),
                     "n_sources": len(synth.source_pool) if synth.source_pool is not None else 0}
-        start = load_training_state(context.checkpoint_path, objects, rng, identity)
+        loop = EpochLoop(context, cfg.epochs, "dmp", objects, rng, identity)
         criterion = DmpLoss(cfg.lambda1, cfg.lambda2, cfg.lambda3, cfg.focal_gamma)
-        bar = tqdm(range(start, cfg.epochs), desc="dmp", initial=start, total=cfg.epochs,
-                   disable=not context.progress, leave=False)
-        for epoch in bar:
+        for epoch in loop:
             row = self._train_epoch(pool, synth, rng, optimizer, criterion, device)
             row |= {"epoch": epoch + 1, "lr": optimizer.param_groups[0]["lr"]}
             scheduler.step()
-            context.log(row)
-            bar.set_postfix(loss=f"{row['loss']:.4f}", focal=f"{row['focal']:.4f}")
-            done = epoch + 1
-            due = done % max(1, context.checkpoint_every) == 0 or done == cfg.epochs
-            if context.checkpoint_path and due:
-                save_training_state(context.checkpoint_path, done, objects, rng, identity)
+            loop.log(row, "loss", "focal")
         self.model.eval()
 
     def _synthesizer(self, pool: TrainingPool, context: FitContext) -> DmpSynthesizer:

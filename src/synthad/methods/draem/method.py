@@ -16,14 +16,13 @@ from typing import Any, Literal
 import numpy as np
 import torch
 from torch.utils.data import Dataset
-from tqdm import tqdm
 
 from synthad.methods.base import FitContext, Method, Prediction
-from synthad.methods.checkpoint import load_training_state, save_training_state
 from synthad.methods.common import load_pool, make_batch
 from synthad.methods.draem.loss import DraemLoss
 from synthad.methods.draem.model import DraemModel
 from synthad.methods.inference import mean_filter_max, predict_resized, score_kernel_size
+from synthad.methods.loop import EpochLoop
 from synthad.methods.registry import register
 from synthad.nn import init_weights
 from synthad.synthesis import DraemSynthesizer, TrainingPool
@@ -132,21 +131,13 @@ class Draem(Method):
         scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones, gamma=cfg.lr_gamma)
         objects = {"model": self.model, "optimizer": optimizer, "scheduler": scheduler}
         identity = {"config": dataclasses.asdict(cfg), "seed": int(context.seed), "n_train": len(pool)}
-        start = load_training_state(context.checkpoint_path, objects, rng, identity)
+        loop = EpochLoop(context, cfg.epochs, "draem", objects, rng, identity)
         criterion = DraemLoss()
-        bar = tqdm(range(start, cfg.epochs), desc="draem", initial=start, total=cfg.epochs,
-                   disable=not context.progress, leave=False)
-        for epoch in bar:
+        for epoch in loop:
             row = self._train_epoch(pool, synth, rng, optimizer, criterion, device)
             row |= {"epoch": epoch + 1, "lr": optimizer.param_groups[0]["lr"]}
             scheduler.step()
-            context.log(row)
-            bar.set_postfix(loss=f"{row['loss']:.4f}", focal=f"{row['focal']:.4f}")
-            done = epoch + 1
-            if context.checkpoint_path and (
-                done % max(1, context.checkpoint_every) == 0 or done == cfg.epochs
-            ):
-                save_training_state(context.checkpoint_path, done, objects, rng, identity)
+            loop.log(row, "loss", "focal")
         self.model.eval()
 
     def _train_epoch(self, pool: TrainingPool, synth: DraemSynthesizer, rng: np.random.Generator,

@@ -30,16 +30,16 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset
-from tqdm import tqdm
 
 from synthad.methods.base import FitContext, Method, Prediction
-from synthad.methods.checkpoint import WithoutFrozen, load_training_state, save_training_state
+from synthad.methods.checkpoint import WithoutFrozen
 from synthad.methods.common import load_pool, make_batch
 from synthad.methods.imm_alm.config import Config
 from synthad.methods.imm_alm.geometry import affine_matrix, invert, random_params, warp
 from synthad.methods.imm_alm.loss import cosine_distance, mapping_loss, registration_loss
 from synthad.methods.imm_alm.model import ImmAlmModel, MixedFeatures
 from synthad.methods.inference import mean_filter_max, predict_resized, resize, score_kernel_size
+from synthad.methods.loop import EpochLoop
 from synthad.methods.registry import register
 from synthad.nn.backbones import calibrate_batchnorm
 from synthad.synthesis import DgmSynthesizer, TrainingPool
@@ -100,14 +100,12 @@ class ImmAlm(Method):
         alm_opt = torch.optim.Adam(self.model.mapping.parameters(), lr=cfg.lr)
         objects = {"model": _trainable(self.model), "imm_optimizer": imm_opt, "alm_optimizer": alm_opt}
         identity = {"config": dataclasses.asdict(cfg), "seed": int(context.seed), "n_train": len(pool)}
-        start = load_training_state(context.checkpoint_path, objects, rng, identity)
         imm_epochs = cfg.imm_epochs if cfg.imm else 0
-        total, aligned = imm_epochs + cfg.alm_epochs, None
+        loop = EpochLoop(context, imm_epochs + cfg.alm_epochs, "imm_alm", objects, rng, identity)
         synth = DgmSynthesizer(context.bank("natural", cfg.image_size), anomaly_prob=cfg.anomaly_prob) \
             if cfg.dgm else _normal_only
-        bar = tqdm(range(start, total), desc="imm_alm", initial=start, total=total,
-                   disable=not context.progress, leave=False)
-        for epoch in bar:
+        aligned = None
+        for epoch in loop:
             if epoch < imm_epochs:
                 row = self._imm_epoch(pool, rng, imm_opt) | {"phase": 0, "lr": cfg.imm_lr}
             else:
@@ -118,12 +116,7 @@ class ImmAlm(Method):
                         calibrate_batchnorm(self.model.features, self._batches(aligned))
                     self.fit_center(aligned)
                 row = self._alm_epoch(aligned, synth, rng, alm_opt) | {"phase": 1, "lr": cfg.lr}
-            context.log(row | {"epoch": epoch + 1})
-            bar.set_postfix(loss=f"{row['loss']:.4f}")
-            done = epoch + 1
-            due = done % max(1, context.checkpoint_every) == 0 or done == total
-            if context.checkpoint_path and due:
-                save_training_state(context.checkpoint_path, done, objects, rng, identity)
+            loop.log(row | {"epoch": epoch + 1}, "loss")
         self.model.eval()
 
     def _imm_epoch(self, pool: TrainingPool, rng: np.random.Generator,

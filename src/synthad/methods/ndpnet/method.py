@@ -20,12 +20,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset
-from tqdm import tqdm
 
 from synthad.methods.base import FitContext, Method, Prediction
-from synthad.methods.checkpoint import load_training_state, save_training_state
 from synthad.methods.common import load_pool, make_batch
 from synthad.methods.inference import kernel_at, predict_resized
+from synthad.methods.loop import EpochLoop
 from synthad.methods.ndpnet.config import Config
 from synthad.methods.ndpnet.loss import (
     PerceptualLoss,
@@ -98,22 +97,15 @@ class NdpNet(Method):
         opt2 = torch.optim.Adam(self._phase2_parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         objects = {"model": self.model, "opt1": opt1, "opt2": opt2}
         identity = {"config": dataclasses.asdict(cfg), "seed": int(context.seed), "n_train": len(pool)}
-        start = load_training_state(context.checkpoint_path, objects, rng, identity)
-        total = cfg.phase1_epochs + cfg.phase2_epochs
-        bar = tqdm(range(start, total), desc="ndpnet", initial=start, total=total,
-                   disable=not context.progress, leave=False)
-        for epoch in bar:
+        loop = EpochLoop(context, cfg.phase1_epochs + cfg.phase2_epochs, "ndpnet", objects, rng, identity)
+        for epoch in loop:
             phase = 1 if epoch < cfg.phase1_epochs else 2
             if phase == 2:
                 self.model.freeze_encoder()
             optimizer = opt1 if phase == 1 else opt2
             row = self._train_epoch(phase, pool, synths[phase], rng, optimizer, perceptual, device)
             row |= {"epoch": epoch + 1, "phase": phase, "lr": cfg.lr}
-            context.log(row)
-            bar.set_postfix(phase=phase, loss=f"{row['loss']:.4f}")
-            done = epoch + 1
-            if context.checkpoint_path and (done % max(1, context.checkpoint_every) == 0 or done == total):
-                save_training_state(context.checkpoint_path, done, objects, rng, identity)
+            loop.log(row, "phase", "loss")
         if cfg.phase2_epochs:
             self.model.freeze_encoder()
         self.model.eval()

@@ -19,12 +19,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset
-from tqdm import tqdm
 
 from synthad.methods.base import FitContext, Method, Prediction
-from synthad.methods.checkpoint import WithoutFrozen, load_training_state, save_training_state
+from synthad.methods.checkpoint import WithoutFrozen
 from synthad.methods.common import load_pool, make_batch, stack_samples
 from synthad.methods.inference import predict_resized
+from synthad.methods.loop import EpochLoop
 from synthad.methods.realnet.afs import Selection, afs_scores, lowest
 from synthad.methods.realnet.model import WRN50_CHANNELS, RealNetModel
 from synthad.methods.realnet.rrs import RRSMode
@@ -157,24 +157,17 @@ class RealNet(Method):
         optimizer = torch.optim.Adam([p for p in self.model.parameters() if p.requires_grad], lr=cfg.lr)
         objects = {"model": _trainable(self.model), "optimizer": optimizer}
         identity = {"config": dataclasses.asdict(cfg), "seed": int(context.seed), "n_train": len(pool)}
-        start = load_training_state(context.checkpoint_path, objects, rng, identity)
-        if start == 0:
+        loop = EpochLoop(context, cfg.epochs, "realnet", objects, rng, identity)
+        if loop.start == 0:
             if cfg.calibrate_backbone:
                 calibrate_batchnorm(self.model.extractor, self._pool_batches(pool))
             self.select_channels(pool, synth, rng, context.seed)
         if context.checkpoint_path:
             write_json(afs_json_path(context.checkpoint_path), self.selected_channels())
         cache = self.clean_features(pool)
-        bar = tqdm(range(start, cfg.epochs), desc="realnet", initial=start, total=cfg.epochs,
-                   disable=not context.progress, leave=False)
-        for epoch in bar:
+        for epoch in loop:
             row = self._train_epoch(pool, synth, rng, optimizer, cache) | {"epoch": epoch + 1, "lr": cfg.lr}
-            context.log(row)
-            bar.set_postfix(ce=f"{row['ce']:.4f}", mse=f"{row['mse']:.4f}")
-            done = epoch + 1
-            due = done % max(1, context.checkpoint_every) == 0 or done == cfg.epochs
-            if context.checkpoint_path and due:
-                save_training_state(context.checkpoint_path, done, objects, rng, identity)
+            loop.log(row, "ce", "mse")
         self.model.eval()
 
     def synthesizer(self, context: FitContext, normal_prob: float | None = None) -> RealNetSynthesizer:

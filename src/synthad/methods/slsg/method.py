@@ -22,12 +22,11 @@ from typing import Any
 import numpy as np
 import torch
 from torch.utils.data import Dataset
-from tqdm import tqdm
 
 from synthad.methods.base import FitContext, Method, Prediction
-from synthad.methods.checkpoint import load_training_state, save_training_state
 from synthad.methods.common import load_pool, stack_samples
 from synthad.methods.inference import predict_resized
+from synthad.methods.loop import EpochLoop
 from synthad.methods.registry import register
 from synthad.methods.slsg.config import Config
 from synthad.methods.slsg.loss import segnet_loss
@@ -125,21 +124,15 @@ class Slsg(Method):
         scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=cfg.steps)
         objects = {"model": self.model, "optimizer": optimizer, "scheduler": scheduler}
         identity = {"config": dataclasses.asdict(cfg), "seed": int(context.seed), "n_train": len(pool)}
-        start = load_training_state(ckpt, objects, rng, identity)
-        if ckpt is not None and not resuming:  # the encoder init (maybe minutes of GPT-Net) is never redone
-            save_training_state(ckpt, 0, objects, rng, identity)
-        chunks = math.ceil(cfg.steps / cfg.log_every)
-        bar = tqdm(range(start, chunks), desc=f"slsg segnet ({provenance})", initial=start, total=chunks,
-                   disable=not context.progress, leave=False)
-        for chunk in bar:
+        loop = EpochLoop(context, math.ceil(cfg.steps / cfg.log_every), f"slsg segnet ({provenance})",
+                         objects, rng, identity)
+        if not resuming:  # the encoder init (maybe minutes of GPT-Net) is never redone
+            loop.save(0)
+        for chunk in loop:
             n = min(cfg.log_every, cfg.steps - chunk * cfg.log_every)
             row = self._train_steps(n, pool, synth, rng, optimizer, scheduler, device)
             step = chunk * cfg.log_every + n
-            context.log(row | {"phase": 2, "step": step, "lr": scheduler.get_last_lr()[0]})
-            bar.set_postfix(loss=f"{row['loss']:.4f}")
-            done = chunk + 1
-            if ckpt is not None and (done % max(1, context.checkpoint_every) == 0 or done == chunks):
-                save_training_state(ckpt, done, objects, rng, identity)
+            loop.log(row | {"phase": 2, "step": step, "lr": scheduler.get_last_lr()[0]}, "loss")
         self.model.eval()
 
     def _synthesizer(self, context: FitContext) -> SlsgSynthesizer:

@@ -14,11 +14,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
 from synthad.errors import DataError
 from synthad.methods.base import FitContext
-from synthad.methods.checkpoint import load_training_state, save_training_state
+from synthad.methods.loop import EpochLoop
 from synthad.methods.slsg.config import Config
 from synthad.methods.slsg.gptnet import GptNet, PatchDiscriminator
 from synthad.methods.slsg.loss import discriminator_loss, gptnet_loss
@@ -60,16 +59,11 @@ def pretrain_gptnet(pool: TrainingPool, cfg: Config, context: FitContext,
     objects = {"generator": gen, "discriminator": disc, "opt_g": opt_g, "opt_d": opt_d}
     identity = {"config": {k: dataclasses.asdict(cfg)[k] for k in PRETRAIN_FIELDS},
                 "seed": int(context.seed), "n_train": len(pool), "phase": "gptnet"}
-    start = load_training_state(checkpoint, objects, rng, identity)
-    bar = tqdm(range(start, cfg.pretrain_epochs), desc="slsg gpt-net", initial=start,
-               total=cfg.pretrain_epochs, disable=not context.progress, leave=False)
-    for epoch in bar:
+    loop = EpochLoop(dataclasses.replace(context, checkpoint_path=checkpoint), cfg.pretrain_epochs,
+                     "slsg gpt-net", objects, rng, identity)
+    for epoch in loop:
         row = _epoch(gen, disc, opt_g, opt_d, pool, cfg, rng, device)
-        context.log(row | {"phase": 1, "epoch": epoch + 1})
-        bar.set_postfix(l1=f"{row['l1']:.4f}", d=f"{row['d']:.3f}")
-        done = epoch + 1
-        if checkpoint and (done % max(1, context.checkpoint_every) == 0 or done == cfg.pretrain_epochs):
-            save_training_state(checkpoint, done, objects, rng, identity)
+        loop.log(row | {"phase": 1, "epoch": epoch + 1}, "l1", "d")
     return {PREFIX + k: v.detach().cpu() for k, v in gen.encoder.state_dict().items()}
 
 

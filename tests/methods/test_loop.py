@@ -1,0 +1,68 @@
+"""The shared resumable epoch loop (synthad.methods.loop)."""
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from synthad.errors import DataError
+from synthad.methods.base import FitContext
+from synthad.methods.checkpoint import load_training_state
+from synthad.methods.loop import EpochLoop
+
+
+def _run(context: FitContext, total: int, stop_after: int | None = None, seed: int = 0) -> list[float]:
+    """Train a linear layer one "epoch" per step; return the loss of each epoch run."""
+    torch.manual_seed(seed)
+    net = nn.Linear(2, 1)
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    rng = np.random.default_rng(seed)
+    loop = EpochLoop(context, total, "toy", {"net": net, "opt": opt}, rng, {"seed": seed})
+    losses = []
+    for epoch in loop:
+        x = torch.as_tensor(rng.normal(size=(8, 2)), dtype=torch.float32)
+        loss = ((net(x) - x.sum(1, keepdim=True)) ** 2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+        loop.log({"epoch": epoch + 1, "loss": loss.item()}, "epoch", "loss")
+        if stop_after is not None and epoch + 1 == stop_after:
+            break  # an interruption: the body of this epoch ran, its save did not
+    return losses
+
+
+def test_logs_every_epoch_and_saves_on_cadence_and_at_the_end(tmp_path):
+    rows = []
+    path = tmp_path / "state.pt"
+    context = FitContext(checkpoint_path=path, checkpoint_every=3, log=rows.append, progress=False)
+    _run(context, total=4, stop_after=3)
+    assert [row["epoch"] for row in rows] == [1, 2, 3]
+    assert not path.exists()  # epoch 3's save comes after its body; the break skipped it
+    _run(context, total=4)
+    assert load_training_state(path, {}) == 4  # saved at 3 (cadence) and at 4 (the last)
+
+
+def test_resume_continues_the_same_run(tmp_path):
+    uninterrupted = _run(FitContext(progress=False), total=5)
+    path = tmp_path / "state.pt"
+    context = FitContext(checkpoint_path=path, checkpoint_every=1, progress=False)
+    first = _run(context, total=5, stop_after=3)
+    assert load_training_state(path, {}) == 2
+    rest = _run(context, total=5)
+    assert first[:2] + rest == pytest.approx(uninterrupted)  # epoch 3 is redone, identically
+
+
+def test_no_checkpoint_file_saves_nothing(tmp_path):
+    loop = EpochLoop(FitContext(progress=False), 2, "toy", {}, np.random.default_rng(0), {})
+    assert loop.start == 0
+    assert list(loop) == [0, 1]
+    loop.save(2)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_state_of_another_run_is_refused(tmp_path):
+    context = FitContext(checkpoint_path=tmp_path / "state.pt", progress=False)
+    _run(context, total=2, seed=0)
+    with pytest.raises(DataError, match="different run"):
+        _run(context, total=2, seed=1)
