@@ -1,5 +1,7 @@
 """The shared resumable epoch loop (synthad.methods.loop)."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -8,7 +10,7 @@ from torch import nn
 from synthad.errors import DataError
 from synthad.methods.base import FitContext
 from synthad.methods.checkpoint import load_training_state
-from synthad.methods.loop import EpochLoop
+from synthad.methods.loop import EpochLoop, fit_identity
 
 
 def _run(context: FitContext, total: int, stop_after: int | None = None, seed: int = 0) -> list[float]:
@@ -66,3 +68,21 @@ def test_a_state_of_another_run_is_refused(tmp_path):
     _run(context, total=2, seed=0)
     with pytest.raises(DataError, match="different run"):
         _run(context, total=2, seed=1)
+
+
+def test_fit_identity_names_config_seed_and_extras():
+    @dataclasses.dataclass
+    class Cfg:
+        lr: float = 1e-3
+
+    assert fit_identity(Cfg(), 2, 80, n_sources=3) == {"config": {"lr": 1e-3}, "seed": 2, "n_train": 80,
+                                                     "n_sources": 3}
+    assert fit_identity(Cfg(lr=1e-4), 2, 80) != fit_identity(Cfg(), 2, 80)
+
+
+def test_seed_generators_repeat_torch_and_numpy_draws():
+    context = FitContext(seed=5)
+    first = (context.seed_generators().random(), torch.rand(1).item())
+    second = (context.seed_generators().random(), torch.rand(1).item())
+    assert first == second
+    assert FitContext(seed=6).seed_generators().random() != first[0]

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+import numpy as np
 import torch
 from torch.utils.data import Dataset
 
@@ -85,6 +86,15 @@ class FitContext:
     log: Callable[[dict[str, float]], None] = lambda row: None
     progress: bool = True
     pretrained: Path | None = None
+
+    def seed_generators(self) -> np.random.Generator:
+        """Seed torch's global generator with ``seed`` and return a NumPy generator seeded alike.
+
+        Every ``fit`` calls this once: torch's draws (weight init, dropout) and the data pipeline's
+        (the NumPy generator, saved in checkpoints) then both follow from the run's seed.
+        """
+        torch.manual_seed(self.seed)
+        return np.random.default_rng(self.seed)
 
     def bank(self, kind: str, size: int) -> Bank:
         """Open the bank of ``kind`` at training resolution ``size`` (checksums verified).

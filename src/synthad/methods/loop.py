@@ -12,6 +12,7 @@ of ``log_every`` steps), but the bookkeeping around it is the same, so it lives 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
@@ -69,6 +70,14 @@ class EpochLoop:
         self.context.log(row)
         if self._bar is not None and shown:
             self._bar.set_postfix({key: _short(row[key]) for key in shown})
+
+
+def fit_identity(config: Any, seed: int, n_train: int, **extra: Any) -> dict:
+    """What defines a ``fit`` run (its typed config, seed, number of training images and ``extra``).
+
+    :class:`EpochLoop` refuses a checkpoint whose identity differs, so a changed config never resumes.
+    """
+    return {"config": dataclasses.asdict(config), "seed": int(seed), "n_train": n_train} | extra
 
 
 def _short(value: float) -> str:

@@ -16,7 +16,6 @@ score is the maximum of the mean-filtered defect map (Eq. 10).
 from __future__ import annotations
 
 import copy
-import dataclasses
 import math
 import time
 from typing import Any
@@ -32,7 +31,7 @@ from synthad.methods.dmp.config import Config
 from synthad.methods.dmp.loss import DmpLoss
 from synthad.methods.dmp.model import DmpModel
 from synthad.methods.inference import mean_filter_max, predict_resized, score_kernel_size
-from synthad.methods.loop import EpochLoop
+from synthad.methods.loop import EpochLoop, fit_identity
 from synthad.methods.registry import register
 from synthad.nn import init_weights
 from synthad.nn.large_kernel import merge_reparam
@@ -76,8 +75,7 @@ class Dmp(Method):
     def fit(self, train: Dataset, context: FitContext) -> None:
         """Train (see the module docstring); resumes from ``context.checkpoint_path`` when present."""
         cfg, device = self.config, context.device
-        torch.manual_seed(context.seed)
-        rng = np.random.default_rng(context.seed)
+        rng = context.seed_generators()
         self.device, self._inference = device, None
         self.model = build_model(cfg)
         self.model.apply(init_weights)
@@ -94,8 +92,8 @@ class Dmp(Method):
         milestones = cfg.milestone_epochs()
         scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones, gamma=cfg.lr_gamma)
         objects = {"model": self.model, "optimizer": optimizer, "scheduler": scheduler}
-        identity = {"config": dataclasses.asdict(cfg), "seed": int(context.seed), "n_train": len(pool),
-                    "n_sources": len(synth.source_pool) if synth.source_pool is not None else 0}
+        n_sources = len(synth.source_pool) if synth.source_pool is not None else 0
+        identity = fit_identity(cfg, context.seed, len(pool), n_sources=n_sources)
         loop = EpochLoop(context, cfg.epochs, "dmp", objects, rng, identity)
         criterion = DmpLoss(cfg.lambda1, cfg.lambda2, cfg.lambda3, cfg.focal_gamma)
         for epoch in loop:

@@ -7,7 +7,6 @@ in this folder for the component -> code map and the deviations.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from synthad.methods.common import load_pool, make_batch
 from synthad.methods.draem.loss import DraemLoss
 from synthad.methods.draem.model import DraemModel
 from synthad.methods.inference import mean_filter_max, predict_resized, score_kernel_size
-from synthad.methods.loop import EpochLoop
+from synthad.methods.loop import EpochLoop, fit_identity
 from synthad.methods.registry import register
 from synthad.nn import init_weights
 from synthad.synthesis import DraemSynthesizer, TrainingPool
@@ -111,8 +110,7 @@ class Draem(Method):
         """Train (see the module docstring); resumes from ``context.checkpoint_path`` when present."""
         cfg, device = self.config, context.device
         source = context.bank(cfg.anomaly_source, cfg.image_size)
-        torch.manual_seed(context.seed)
-        rng = np.random.default_rng(context.seed)
+        rng = context.seed_generators()
         self.device = device
         self.model = DraemModel(cfg.rec_base_width, cfg.disc_base_width).to(device)
         self.model.apply(init_weights)
@@ -130,7 +128,7 @@ class Draem(Method):
         milestones = [round(m * cfg.epochs) for m in cfg.lr_milestones]
         scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones, gamma=cfg.lr_gamma)
         objects = {"model": self.model, "optimizer": optimizer, "scheduler": scheduler}
-        identity = {"config": dataclasses.asdict(cfg), "seed": int(context.seed), "n_train": len(pool)}
+        identity = fit_identity(cfg, context.seed, len(pool))
         loop = EpochLoop(context, cfg.epochs, "draem", objects, rng, identity)
         criterion = DraemLoss()
         for epoch in loop:

@@ -20,7 +20,6 @@ to the original frame with the inverse warp and resized to the input size.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
 from collections.abc import Iterator
@@ -39,7 +38,7 @@ from synthad.methods.imm_alm.geometry import affine_matrix, invert, random_param
 from synthad.methods.imm_alm.loss import cosine_distance, mapping_loss, registration_loss
 from synthad.methods.imm_alm.model import ImmAlmModel, MixedFeatures
 from synthad.methods.inference import mean_filter_max, predict_resized, resize, score_kernel_size
-from synthad.methods.loop import EpochLoop
+from synthad.methods.loop import EpochLoop, fit_identity
 from synthad.methods.registry import register
 from synthad.nn.backbones import calibrate_batchnorm
 from synthad.synthesis import DgmSynthesizer, TrainingPool
@@ -90,8 +89,7 @@ class ImmAlm(Method):
     def fit(self, train: Dataset, context: FitContext) -> None:
         """IMM, then centre, then ALM (module docstring); resumes from ``context.checkpoint_path``."""
         cfg, device = self.config, context.device
-        torch.manual_seed(context.seed)
-        rng = np.random.default_rng(context.seed)
+        rng = context.seed_generators()
         self.device = device
         self.model = build_model(cfg, self.model.features).to(device)
         pool = load_pool(train, cfg.image_size, "IMM+ALM")
@@ -99,7 +97,7 @@ class ImmAlm(Method):
         imm_opt = torch.optim.Adam(self.model.matcher.parameters(), lr=cfg.imm_lr)
         alm_opt = torch.optim.Adam(self.model.mapping.parameters(), lr=cfg.lr)
         objects = {"model": _trainable(self.model), "imm_optimizer": imm_opt, "alm_optimizer": alm_opt}
-        identity = {"config": dataclasses.asdict(cfg), "seed": int(context.seed), "n_train": len(pool)}
+        identity = fit_identity(cfg, context.seed, len(pool))
         imm_epochs = cfg.imm_epochs if cfg.imm else 0
         loop = EpochLoop(context, imm_epochs + cfg.alm_epochs, "imm_alm", objects, rng, identity)
         synth = DgmSynthesizer(context.bank("natural", cfg.image_size), anomaly_prob=cfg.anomaly_prob) \

@@ -11,7 +11,6 @@ MSDSM with ``100 L_rec + L_per + L_fea_rep + L_seg``. One checkpoint file covers
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
 from typing import Any
@@ -24,7 +23,7 @@ from torch.utils.data import Dataset
 from synthad.methods.base import FitContext, Method, Prediction
 from synthad.methods.common import load_pool, make_batch
 from synthad.methods.inference import kernel_at, predict_resized
-from synthad.methods.loop import EpochLoop
+from synthad.methods.loop import EpochLoop, fit_identity
 from synthad.methods.ndpnet.config import Config
 from synthad.methods.ndpnet.loss import (
     PerceptualLoss,
@@ -80,8 +79,7 @@ class NdpNet(Method):
         """Both training phases; resumes from ``context.checkpoint_path`` inside either phase."""
         cfg, device = self.config, context.device
         source = context.bank("natural", cfg.image_size)
-        torch.manual_seed(context.seed)
-        rng = np.random.default_rng(context.seed)
+        rng = context.seed_generators()
         self.device = device
         self.model = build_model(cfg).to(device)
         self.model.apply(init_weights)
@@ -96,7 +94,7 @@ class NdpNet(Method):
                                 lr=cfg.lr, weight_decay=cfg.weight_decay)
         opt2 = torch.optim.Adam(self._phase2_parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         objects = {"model": self.model, "opt1": opt1, "opt2": opt2}
-        identity = {"config": dataclasses.asdict(cfg), "seed": int(context.seed), "n_train": len(pool)}
+        identity = fit_identity(cfg, context.seed, len(pool))
         loop = EpochLoop(context, cfg.phase1_epochs + cfg.phase2_epochs, "ndpnet", objects, rng, identity)
         for epoch in loop:
             phase = 1 if epoch < cfg.phase1_epochs else 2

@@ -8,7 +8,6 @@ for the component -> code map and the deviations.
 from __future__ import annotations
 
 import copy
-import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from synthad.methods.base import FitContext, Method, Prediction
 from synthad.methods.checkpoint import WithoutFrozen
 from synthad.methods.common import load_pool, make_batch, stack_samples
 from synthad.methods.inference import predict_resized
-from synthad.methods.loop import EpochLoop
+from synthad.methods.loop import EpochLoop, fit_identity
 from synthad.methods.realnet.afs import Selection, afs_scores, lowest
 from synthad.methods.realnet.model import WRN50_CHANNELS, RealNetModel
 from synthad.methods.realnet.rrs import RRSMode
@@ -148,15 +147,14 @@ class RealNet(Method):
     def fit(self, train: Dataset, context: FitContext) -> None:
         """AFS once, then train (see the module docstring); resumes from ``context.checkpoint_path``."""
         cfg, device = self.config, context.device
-        torch.manual_seed(context.seed)
-        rng = np.random.default_rng(context.seed)
+        rng = context.seed_generators()
         self.device = device
         self.model = build_model(cfg, self.model.extractor).to(device)
         pool = load_pool(train, cfg.image_size, "RealNet")
         synth = self.synthesizer(context)
         optimizer = torch.optim.Adam([p for p in self.model.parameters() if p.requires_grad], lr=cfg.lr)
         objects = {"model": _trainable(self.model), "optimizer": optimizer}
-        identity = {"config": dataclasses.asdict(cfg), "seed": int(context.seed), "n_train": len(pool)}
+        identity = fit_identity(cfg, context.seed, len(pool))
         loop = EpochLoop(context, cfg.epochs, "realnet", objects, rng, identity)
         if loop.start == 0:
             if cfg.calibrate_backbone:

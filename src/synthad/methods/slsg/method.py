@@ -13,7 +13,6 @@ deviations. Training (Sec. 3, 4.2):
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
 from pathlib import Path
@@ -26,7 +25,7 @@ from torch.utils.data import Dataset
 from synthad.methods.base import FitContext, Method, Prediction
 from synthad.methods.common import load_pool, stack_samples
 from synthad.methods.inference import predict_resized
-from synthad.methods.loop import EpochLoop
+from synthad.methods.loop import EpochLoop, fit_identity
 from synthad.methods.registry import register
 from synthad.methods.slsg.config import Config
 from synthad.methods.slsg.loss import segnet_loss
@@ -112,8 +111,7 @@ class Slsg(Method):
         resuming = ckpt is not None and Path(ckpt).is_file()
         weights, state, provenance = (("random", None, "resumed") if resuming
                                       else self._encoder_weights(pool, context))
-        torch.manual_seed(context.seed)
-        rng = np.random.default_rng(context.seed)
+        rng = context.seed_generators()
         self.device, self.model = device, build_segnet(cfg, weights)
         if state is not None:
             load_encoder(self.model.encoder, state, str(context.pretrained or "inline GPT-Net"))
@@ -123,7 +121,7 @@ class Slsg(Method):
                                     momentum=cfg.momentum, weight_decay=cfg.weight_decay)
         scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=cfg.steps)
         objects = {"model": self.model, "optimizer": optimizer, "scheduler": scheduler}
-        identity = {"config": dataclasses.asdict(cfg), "seed": int(context.seed), "n_train": len(pool)}
+        identity = fit_identity(cfg, context.seed, len(pool))
         loop = EpochLoop(context, math.ceil(cfg.steps / cfg.log_every), f"slsg segnet ({provenance})",
                          objects, rng, identity)
         if not resuming:  # the encoder init (maybe minutes of GPT-Net) is never redone

@@ -46,8 +46,7 @@ def pretrain_gptnet(pool: TrainingPool, cfg: Config, context: FitContext,
         checkpoint: Resumable state file of this phase (``None``: no checkpoints).
     """
     device = context.device
-    torch.manual_seed(context.seed)
-    rng = np.random.default_rng(context.seed)
+    rng = context.seed_generators()
     gen = GptNet(cfg.backbone_weights, cfg.decoder_widths)
     for part in (gen.decoder, gen.aux_head):
         part.apply(init_weights)  # the encoder keeps its (ImageNet or torchvision) initialisation
