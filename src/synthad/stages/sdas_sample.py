@@ -12,11 +12,9 @@ import argparse
 from dataclasses import asdict
 from pathlib import Path
 
-import torch
-
 from synthad.banks import write_image_bank
-from synthad.synthesis.sdas_config import SAMPLING_KEYS, load_sdas_config
-from synthad.utils.runtime import select_device
+from synthad.stages.sdas_options import add_sdas_arguments, start_sdas
+from synthad.synthesis.sdas_config import SAMPLING_KEYS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,10 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", required=True, type=Path, help="folder written by `synthad sdas-train`")
     parser.add_argument("--out", required=True, type=Path,
                         help="bank folder, e.g. data/banks/sdas/demo/fabric")
-    parser.add_argument("--params-json", default="{}", help="the synthesis.sdas section (JSON)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--device", default="auto", help="auto | cpu | cuda")
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    add_sdas_arguments(parser)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -36,9 +31,7 @@ def run(args: argparse.Namespace) -> None:
     from synthad.synthesis.ddpm import build_scheduler, load_unet  # deferred: imports diffusers
     from synthad.synthesis.sdas import sdas_sample
 
-    cfg = load_sdas_config(args.params_json)
-    torch.set_num_threads(args.threads)
-    device = select_device(args.device)
+    cfg, device = start_sdas(args)
     unet = load_unet(args.model / "unet", device)
     images, strengths = sdas_sample(
         unet, build_scheduler(cfg), cfg.n_samples, (cfg.strength_min, cfg.strength_max), seed=args.seed,

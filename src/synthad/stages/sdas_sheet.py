@@ -11,12 +11,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import torch
-
 from synthad.data.loader import load_train_images
-from synthad.synthesis.sdas_config import load_sdas_config
+from synthad.stages.sdas_options import add_sdas_arguments, start_sdas
 from synthad.utils.grid import save_image_grid
-from synthad.utils.runtime import select_device
 
 STRENGTHS = (0.0, 0.1, 0.2)
 
@@ -26,11 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", required=True, type=Path, help="folder written by `synthad sdas-train`")
     parser.add_argument("--index", required=True, type=Path, help="the category's index (real images row)")
     parser.add_argument("--out", required=True, type=Path, help="PNG to write")
-    parser.add_argument("--params-json", default="{}", help="the synthesis.sdas section (JSON)")
     parser.add_argument("--columns", type=int, default=8, help="samples per row")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--device", default="auto", help="auto | cpu | cuda")
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    add_sdas_arguments(parser, seed=1)
 
 
 def run(args: argparse.Namespace) -> None:
@@ -38,9 +32,7 @@ def run(args: argparse.Namespace) -> None:
     from synthad.synthesis.ddpm import build_scheduler, load_unet  # deferred: imports diffusers
     from synthad.synthesis.sdas import sdas_sample
 
-    cfg = load_sdas_config(args.params_json)
-    torch.set_num_threads(args.threads)
-    device = select_device(args.device)
+    cfg, device = start_sdas(args)
     unet = load_unet(args.model / "unet", device)
     real, _ = load_train_images(args.index, cfg.image_size, limit=args.columns)
     images, titles = list(real), [f"real #{i}" for i in range(len(real))]

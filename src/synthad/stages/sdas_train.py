@@ -19,9 +19,8 @@ from pathlib import Path
 import torch
 
 from synthad.data.loader import load_train_images
-from synthad.synthesis.sdas_config import load_sdas_config
+from synthad.stages.sdas_options import add_sdas_arguments, start_sdas
 from synthad.utils.io import atomic_dir, write_json
-from synthad.utils.runtime import select_device
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,10 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--index", required=True, type=Path, help="data/index/<dataset>/<category>.csv")
     parser.add_argument("--out", required=True, type=Path,
                         help="model folder, e.g. data/banks/diffusion/demo/fabric")
-    parser.add_argument("--params-json", default="{}", help="the synthesis.sdas section (JSON)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--device", default="auto", help="auto | cpu | cuda")
-    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    add_sdas_arguments(parser)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -40,9 +36,7 @@ def run(args: argparse.Namespace) -> None:
     """Train and write the model folder (see the module docstring)."""
     from synthad.synthesis.ddpm import save_unet, train_ddpm  # deferred: imports diffusers
 
-    cfg = load_sdas_config(args.params_json)
-    torch.set_num_threads(args.threads)
-    device = select_device(args.device)
+    cfg, device = start_sdas(args)
     images, _ = load_train_images(args.index, cfg.image_size)
     rows: list[dict] = []
     state = args.out.parent / f".{args.out.name}.sdas-state.pt"
