@@ -86,3 +86,12 @@ def test_seed_generators_repeat_torch_and_numpy_draws():
     second = (context.seed_generators().random(), torch.rand(1).item())
     assert first == second
     assert FitContext(seed=6).seed_generators().random() != first[0]
+
+
+def test_a_phase_checkpoint_replaces_the_contexts_and_none_disables_it(tmp_path):
+    context = FitContext(checkpoint_path=tmp_path / "main.pt", progress=False)
+    objects, rng = {"net": nn.Linear(1, 1)}, np.random.default_rng(0)
+    list(EpochLoop(context, 2, "phase", objects, rng, {}, checkpoint=tmp_path / "phase.pt"))
+    assert load_training_state(tmp_path / "phase.pt", {}) == 2 and not (tmp_path / "main.pt").exists()
+    list(EpochLoop(context, 2, "off", objects, rng, {}, checkpoint=None))
+    assert not (tmp_path / "main.pt").exists()

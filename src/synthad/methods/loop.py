@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,8 @@ from tqdm import tqdm
 
 from synthad.methods.base import FitContext
 from synthad.methods.checkpoint import load_training_state, save_training_state
+
+CONTEXT = object()  # EpochLoop's default checkpoint: the context's
 
 
 class EpochLoop:
@@ -38,16 +41,19 @@ class EpochLoop:
         objects: Name -> object with ``state_dict()`` (modules, optimisers, LR schedulers).
         rng: NumPy generator of the data pipeline.
         identity: Plain data that defines the run; a checkpoint of another run is refused.
+        checkpoint: The state file, by default ``context.checkpoint_path``; a separate phase
+            with its own loop (SLSG's GPT-Net) passes its own; ``None``: no checkpoints.
 
     Raises:
         DataError: The checkpoint is unreadable or belongs to another run.
     """
 
     def __init__(self, context: FitContext, total: int, desc: str, objects: dict[str, Any],
-                 rng: np.random.Generator, identity: dict):
+                 rng: np.random.Generator, identity: dict, *, checkpoint: Path | None | object = CONTEXT):
         self.context, self.total, self.desc = context, total, desc
         self.objects, self.rng, self.identity = objects, rng, identity
-        self.start = load_training_state(context.checkpoint_path, objects, rng, identity)
+        self.checkpoint: Path | None = context.checkpoint_path if checkpoint is CONTEXT else checkpoint
+        self.start = load_training_state(self.checkpoint, objects, rng, identity)
         self._bar: tqdm | None = None
 
     def __iter__(self) -> Iterator[int]:
@@ -62,8 +68,8 @@ class EpochLoop:
 
     def save(self, done: int) -> None:
         """Save the state after ``done`` completed epochs (no-op without a checkpoint file)."""
-        if self.context.checkpoint_path is not None:
-            save_training_state(self.context.checkpoint_path, done, self.objects, self.rng, self.identity)
+        if self.checkpoint is not None:
+            save_training_state(self.checkpoint, done, self.objects, self.rng, self.identity)
 
     def log(self, row: dict[str, float], *shown: str) -> None:
         """Hand ``row`` to ``context.log`` and show its ``shown`` entries on the progress bar."""

@@ -58,8 +58,8 @@ def pretrain_gptnet(pool: TrainingPool, cfg: Config, context: FitContext,
     objects = {"generator": gen, "discriminator": disc, "opt_g": opt_g, "opt_d": opt_d}
     identity = {"config": {k: dataclasses.asdict(cfg)[k] for k in PRETRAIN_FIELDS},
                 "seed": int(context.seed), "n_train": len(pool), "phase": "gptnet"}
-    loop = EpochLoop(dataclasses.replace(context, checkpoint_path=checkpoint), cfg.pretrain_epochs,
-                     "slsg gpt-net", objects, rng, identity)
+    loop = EpochLoop(context, cfg.pretrain_epochs, "slsg gpt-net", objects, rng, identity,
+                     checkpoint=checkpoint)
     for epoch in loop:
         row = _epoch(gen, disc, opt_g, opt_d, pool, cfg, rng, device)
         loop.log(row | {"phase": 1, "epoch": epoch + 1}, "l1", "d")
