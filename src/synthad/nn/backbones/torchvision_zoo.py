@@ -1,4 +1,4 @@
-"""Torchvision backbones with offline weights (DESIGN.md, "The method contract").
+"""Torchvision backbones (ResNet18, VGG16, WRN50) with offline weights.
 
 Nothing downloads here. ImageNet weights are read from torchvision's own cache, the file
 ``$TORCH_HOME/hub/checkpoints/<name>`` that ``torchvision.models.<arch>(weights=...)`` would have
@@ -10,17 +10,13 @@ initialisation (seed with ``torch.manual_seed`` first): the offline fallback for
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
-from typing import Literal
-
 import torch
 from torch import nn
 from torchvision import models
 
 from synthad.errors import DataError
-
-WeightsKind = Literal["imagenet", "random"]
+from synthad.nn.backbones.common import WeightsKind
 
 # Architecture -> (builder, torchvision weights enum); the enum's DEFAULT gives the cached file name.
 BACKBONES = {
@@ -28,11 +24,6 @@ BACKBONES = {
     "vgg16": (models.vgg16, models.VGG16_Weights),
     "wide_resnet50_2": (models.wide_resnet50_2, models.Wide_ResNet50_2_Weights),
 }
-
-# ImageNet statistics every torchvision classification weight was trained with.
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
-
 
 class BackboneWeightsMissing(DataError):
     """ImageNet weights of a backbone are not in torchvision's cache (and will not be downloaded)."""
@@ -49,7 +40,7 @@ def weights_path(name: str) -> Path:
     return Path(torch.hub.get_dir()) / "checkpoints" / url.rsplit("/", 1)[-1]
 
 
-def load_backbone(name: str, weights: WeightsKind = "imagenet") -> nn.Module:
+def load_torchvision(name: str, weights: WeightsKind = "imagenet") -> nn.Module:
     """Build torchvision's ``name`` with ImageNet weights from the cache or random weights.
 
     Args:
@@ -70,41 +61,6 @@ def load_backbone(name: str, weights: WeightsKind = "imagenet") -> nn.Module:
     if weights == "imagenet":
         model.load_state_dict(_read_cached(name, enum))
     return model.eval()
-
-
-def imagenet_normalize(images: torch.Tensor) -> torch.Tensor:
-    """Images ``(B, 3, H, W)`` in ``[0, 1]`` -> ImageNet-standardised ``(B, 3, H, W)``."""
-    mean = images.new_tensor(IMAGENET_MEAN).view(1, 3, 1, 1)
-    std = images.new_tensor(IMAGENET_STD).view(1, 3, 1, 1)
-    return (images - mean) / std
-
-
-def freeze(module: nn.Module) -> nn.Module:
-    """Put ``module`` in eval mode and stop gradients to its parameters (frozen backbones)."""
-    module.eval()
-    for param in module.parameters():
-        param.requires_grad_(False)
-    return module
-
-
-@torch.no_grad()
-def calibrate_batchnorm(module: nn.Module, batches: Iterable[torch.Tensor]) -> None:
-    """Re-estimate every BatchNorm statistic of a frozen ``module`` on ``batches`` (its inputs).
-
-    For random weights only (a data-dependent initialisation: no labels, no gradients). Torchvision
-    initialises running statistics to mean 0 / variance 1, so in eval mode each BatchNorm is the
-    identity and activations grow with depth; after this every layer's output has unit scale on
-    the training images. Each statistic is the average of its per-batch values, every batch weighted
-    equally (momentum ``None``), and the module is left in eval mode.
-    """
-    norms = [m for m in module.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
-    for m in norms:
-        m.reset_running_stats()
-        m.momentum, m.training = None, True
-    for batch in batches:
-        module(batch)
-    for m in norms:
-        m.training = False
 
 
 def _lookup(name: str):
