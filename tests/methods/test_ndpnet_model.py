@@ -165,3 +165,11 @@ def test_perceptual_loss_on_fixed_random_vgg():
     assert PerceptualLoss("random")._trunk[0] is loss._trunk[0]  # one fixed network per process
     off = PerceptualLoss("none")
     assert off(x, 1 - x) == 0 and not off._trunk
+
+
+def test_perceptual_loss_on_the_packaged_efficientnet():
+    loss = PerceptualLoss("imagenet", "efficientnet_lite0")
+    a = torch.rand(2, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    assert [f.shape[1] for f in loss.features(a)] == [16, 24, 40]
+    assert loss(a, a).item() == 0 and loss(a, a.flip(-1)).item() > 0
+    assert not any(p.requires_grad for p in loss._trunk[0].parameters())

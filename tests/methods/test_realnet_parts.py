@@ -116,7 +116,7 @@ def test_feature_extractor_strides_frozen_and_deterministic():
     a, b = FeatureExtractor([1, 3], "random"), FeatureExtractor([1, 3], "random")
     feats = a(torch.rand(1, 3, 64, 64))
     assert [f.shape for f in feats] == [(1, 256, 16, 16), (1, 1024, 4, 4)]
-    assert not any(p.requires_grad for p in a.parameters()) and len(a.blocks) == 3  # layer4 not built
+    assert not any(p.requires_grad for p in a.parameters()) and len(a.stages) == 3  # layer4 not built
     assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True))
     a.train()
     assert not a.training
@@ -129,3 +129,10 @@ def test_calibrating_the_extractor_keeps_it_frozen_and_fits_its_statistics():
     pre = fx.stem[0](imagenet_normalize(images))  # conv1 output: what bn1 normalises
     torch.testing.assert_close(fx.stem[1].running_mean, pre.mean(dim=(0, 2, 3)), rtol=1e-4, atol=1e-5)
     assert not fx.stem[1].training and not any(p.requires_grad for p in fx.parameters())
+
+
+def test_feature_extractor_maps_layers_to_the_efficientnet_taps():
+    fx = FeatureExtractor([1, 2, 3], "random", backbone="efficientnet_lite0")
+    feats = fx(torch.rand(1, 3, 64, 64))
+    assert [f.shape for f in feats] == [(1, 24, 16, 16), (1, 40, 8, 8), (1, 112, 4, 4)]
+    assert fx.channels == (24, 40, 112)

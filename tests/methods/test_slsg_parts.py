@@ -11,7 +11,7 @@ from synthad.methods.slsg.gptnet import GptNet, PatchDiscriminator
 from synthad.methods.slsg.loss import discriminator_loss, generator_adversarial, segnet_loss
 from synthad.methods.slsg.masking import gptnet_masks, grid_mask, large_mask
 from synthad.methods.slsg.method import build_segnet, top_k_mean
-from synthad.methods.slsg.model import ResNetEncoder
+from synthad.methods.slsg.model import Encoder
 from synthad.methods.slsg.sg_block import SGBlock, max_relative, sincos_position_encoding, sparse_graph
 from synthad.nn import focal_loss
 
@@ -166,7 +166,7 @@ def test_segnet_loss_weights_focal_l1_and_aux():
 
 
 def test_encoder_drops_the_maxpool_so_the_bottleneck_is_one_sixteenth():
-    feats = ResNetEncoder("random").eval()(torch.rand(1, 3, 64, 64))
+    feats = Encoder("random").eval()(torch.rand(1, 3, 64, 64))
     assert [tuple(f.shape[1:]) for f in feats] == [(64, 32, 32), (128, 16, 16), (256, 8, 8), (512, 4, 4)]
 
 
@@ -191,3 +191,11 @@ def test_image_score_is_the_mean_of_the_top_pixels():
     expected = prob.flatten(1).sort(dim=1, descending=True).values[:, :100].mean(1)
     torch.testing.assert_close(top_k_mean(prob, 100), expected)
     assert top_k_mean(prob, 10**6).shape == (3,)
+
+
+def test_efficientnet_encoder_feeds_segnet_at_the_same_strides():
+    encoder = Encoder("random", "efficientnet_lite0").eval()
+    feats = encoder(torch.rand(1, 3, 64, 64))
+    assert [tuple(f.shape[1:]) for f in feats] == [(16, 32, 32), (24, 16, 16), (40, 8, 8), (112, 4, 4)]
+    rec, aux = GptNet("random", [8, 8, 8, 8], "efficientnet_lite0")(torch.randn(2, 3, 32, 32))
+    assert rec.shape == aux.shape == (2, 3, 32, 32)

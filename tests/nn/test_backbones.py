@@ -47,7 +47,7 @@ def test_corrupt_cache_file_is_named(torch_home):
 
 
 def test_unknown_names_are_errors():
-    with pytest.raises(DataError, match="known: resnet18"):
+    with pytest.raises(DataError, match="known: efficientnet_lite0, .*resnet18"):
         load_backbone("alexnet", "random")
     with pytest.raises(DataError, match="'imagenet' or 'random'"):
         load_backbone("resnet18", "pretrained")

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from synthad.nn.backbones import FEATURE_BACKBONES, tap_channels
+
 
 @dataclass
 class Config:
@@ -16,7 +18,10 @@ class Config:
 
     Attributes:
         image_size: Training and inference side (paper silent; 256, MVTec's usual).
-        backbone_weights: ResNet18 weights: ``"imagenet"`` (the paper's, from the torch cache) or
+        backbone: Frozen feature network: ``"resnet18"`` (the paper's) or another
+            :data:`~synthad.nn.backbones.FEATURE_BACKBONES` entry whose taps at strides 4, 8, 16 stand
+            for stages 1-3 (``"efficientnet_lite0"``: packaged ImageNet weights, works offline).
+        backbone_weights: Backbone weights: ``"imagenet"`` (the paper's, from the torch cache) or
             ``"random"`` (offline demo; built under a fixed seed).
         calibrate_backbone: Re-estimate the backbone's BatchNorm statistics on the aligned
             training images before the centre is computed (not in the paper; for ``"random"``
@@ -62,6 +67,7 @@ class Config:
     """
 
     image_size: int = 256
+    backbone: str = "resnet18"
     backbone_weights: Literal["imagenet", "random"] = "imagenet"
     calibrate_backbone: bool = False
     imm: bool = True
@@ -104,8 +110,11 @@ class Config:
         if min(counts) < 1 or not self.imm_widths or min(widths) < 1:
             raise ValueError("epochs, batch sizes, widths, feature_dim, imm_hidden, score_kernel and"
                              " eval_batch_size must be >= 1 (imm_widths non-empty)")
-        if self.feature_dim > 448:
-            raise ValueError(f"feature_dim reduces ResNet18's 448 channels; got {self.feature_dim}")
+        if self.backbone not in FEATURE_BACKBONES:
+            raise ValueError(f"backbone must be one of {', '.join(FEATURE_BACKBONES)}, got {self.backbone!r}")
+        mixed = sum(tap_channels(self.backbone, (4, 8, 16)))
+        if self.feature_dim > mixed:
+            raise ValueError(f"feature_dim reduces {self.backbone}'s {mixed} channels; got {self.feature_dim}")
         if not 0 < self.margin <= 1:
             raise ValueError(f"margin must be in (0, 1] (0.5 x cosine distance <= 1), got {self.margin}")
         if not (0 <= self.anomaly_prob <= 1 and 0 < self.mask_threshold <= 1):

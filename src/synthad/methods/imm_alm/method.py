@@ -51,7 +51,7 @@ def build_model(cfg: Config, features: MixedFeatures | None = None) -> ImmAlmMod
     """The (untrained) networks of ``cfg``, re-using a frozen backbone when given."""
     return ImmAlmModel(cfg.image_size, cfg.imm_widths, cfg.imm_hidden, cfg.backbone_weights,
                        cfg.feature_stride, cfg.feature_dim, cfg.reduction, cfg.mapping_widths,
-                       cfg.center == "vector", features)
+                       cfg.center == "vector", features, cfg.backbone)
 
 
 def template_index(n: int, seed: int) -> int:

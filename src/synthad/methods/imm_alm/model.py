@@ -2,7 +2,8 @@
 
 * :class:`ImageMatcher` (IMM): shared fully-convolutional ``N_P`` on template and input,
   concatenation, regression network ``N_R`` -> ``(Tx, Ty, theta)``, spatial-transformer warp (Eq. 2).
-* :class:`MixedFeatures`: frozen ResNet18 stages 1-3 scaled to one size and concatenated (``F_Mixed``).
+* :class:`MixedFeatures`: frozen ResNet18 stages 1-3 (or another backbone's taps at strides 4, 8, 16)
+  scaled to one size and concatenated (``F_Mixed``).
 * :class:`ChannelReduction`: the fixed "dimensionality reduction" of ``F_Mixed`` that defines ``F_C``.
 * :class:`MappingNetwork` (``N_M``): ``F_Mixed`` -> ``F_M``.
 * :class:`ImmAlmModel`: all of them plus the template ``I_T`` and the centre ``F_C`` as buffers.
@@ -15,11 +16,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from synthad.methods.imm_alm.geometry import affine_matrix, warp
-from synthad.nn.backbones import freeze, imagenet_normalize, load_backbone
+from synthad.nn.backbones import FeatureTaps, tap_channels
 
-# Output channels of ResNet18's layer1..layer3 (stages 1-3): F_Mixed has their sum.
-RESNET18_CHANNELS = (64, 128, 256)
-MIXED_CHANNELS = sum(RESNET18_CHANNELS)
+# ResNet18's stages 1-3 are the taps at strides 4, 8, 16 (64 + 128 + 256 = 448 channels).
+STAGE_STRIDES = (4, 8, 16)
+MIXED_CHANNELS = sum(tap_channels("resnet18", STAGE_STRIDES))
 
 
 def _conv_block(c_in: int, c_out: int) -> nn.Sequential:
@@ -69,59 +70,49 @@ class ImageMatcher(nn.Module):
         return warp(images, matrix, padding=padding), matrix
 
 
-class MixedFeatures(nn.Module):
-    """Frozen ResNet18 stages 1-3, bilinearly scaled to ``S / stride`` and concatenated (``F_Mixed``).
+class MixedFeatures(FeatureTaps):
+    """Frozen backbone stages 1-3, bilinearly scaled to ``S / stride`` and concatenated (``F_Mixed``).
 
     Args:
-        weights: ``"imagenet"`` (the paper's, torch cache) or ``"random"`` (built under a fixed
-            seed, so every instance is identical and the weights need not be saved).
+        weights: ``"imagenet"`` (the paper's) or ``"random"`` (a fixed random network, so every
+            instance is identical and the weights need not be saved).
         stride: Output stride of ``F_Mixed`` (4 = stage 1's resolution).
+        backbone: ``"resnet18"`` (the paper's) or another architecture's taps at strides 4, 8, 16
+            (``"efficientnet_lite0"``: 24 + 40 + 112 = 176 channels instead of 448).
     """
 
-    def __init__(self, weights: str = "imagenet", stride: int = 4):
-        super().__init__()
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(0)
-            net = load_backbone("resnet18", weights)  # type: ignore[arg-type]
-        self.stem = nn.Sequential(net.conv1, net.bn1, net.relu, net.maxpool)
-        self.stages = nn.ModuleList([net.layer1, net.layer2, net.layer3])
+    def __init__(self, weights: str = "imagenet", stride: int = 4, backbone: str = "resnet18"):
+        super().__init__(backbone, weights, STAGE_STRIDES)  # type: ignore[arg-type]
         self.stride = stride
-        freeze(self)
-
-    def train(self, mode: bool = True) -> MixedFeatures:
-        """Stay in eval mode: the backbone is frozen, its BatchNorm statistics must not move."""
-        return super().train(False)
 
     @torch.no_grad()
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        """Images ``(B, 3, S, S)`` in ``[0, 1]`` -> ``F_Mixed`` ``(B, 448, S / stride, S / stride)``."""
+        """Images ``(B, 3, S, S)`` in ``[0, 1]`` -> ``F_Mixed`` ``(B, sum(channels), S / stride, S / stride)``."""
         size = (images.shape[-2] // self.stride, images.shape[-1] // self.stride)
-        x, out = self.stem(imagenet_normalize(images)), []
-        for stage in self.stages:
-            x = stage(x)
-            out.append(x if x.shape[-2:] == size else
-                       F.interpolate(x, size=size, mode="bilinear", align_corners=False))
+        out = [x if x.shape[-2:] == size else F.interpolate(x, size=size, mode="bilinear", align_corners=False)
+               for x in super().forward(images)]
         return torch.cat(out, dim=1)
 
 
 class ChannelReduction(nn.Module):
-    """Fixed linear reduction ``448 -> dim`` per position (no parameters to train; a buffer).
+    """Fixed linear reduction ``channels -> dim`` per position (no parameters to train; a buffer).
 
     Args:
         dim: Output channels.
+        channels: Input channels (``F_Mixed``'s; 448 for ResNet18).
         kind: ``"projection"``: Gaussian random matrix ``N(0, 1/dim)`` drawn from ``seed``
             (Johnson-Lindenstrauss: keeps angles approximately); ``"group_mean"``: mean of ``dim``
             consecutive channel groups (as equal as possible).
         seed: Seed of the projection.
     """
 
-    def __init__(self, dim: int, kind: str = "projection", seed: int = 0):
+    def __init__(self, dim: int, kind: str = "projection", seed: int = 0, channels: int = MIXED_CHANNELS):
         super().__init__()
         if kind == "projection":
             gen = torch.Generator().manual_seed(seed)
-            weight = torch.randn(dim, MIXED_CHANNELS, generator=gen) / dim ** 0.5
+            weight = torch.randn(dim, channels, generator=gen) / dim ** 0.5
         elif kind == "group_mean":
-            groups = torch.arange(MIXED_CHANNELS) * dim // MIXED_CHANNELS
+            groups = torch.arange(channels) * dim // channels
             weight = F.one_hot(groups, dim).T.float()
             weight = weight / weight.sum(dim=1, keepdim=True)
         else:
@@ -129,16 +120,16 @@ class ChannelReduction(nn.Module):
         self.register_buffer("weight", weight)
 
     def forward(self, mixed: torch.Tensor) -> torch.Tensor:
-        """``(B, 448, h, w)`` -> ``(B, dim, h, w)``."""
+        """``(B, channels, h, w)`` -> ``(B, dim, h, w)``."""
         return torch.einsum("dc,bchw->bdhw", self.weight, mixed)
 
 
 class MappingNetwork(nn.Module):
     """``N_M``: 3x3 conv + BN + ReLU per hidden width, then a 1x1 conv to ``dim`` (``F_M``)."""
 
-    def __init__(self, widths: list[int], dim: int):
+    def __init__(self, widths: list[int], dim: int, channels: int = MIXED_CHANNELS):
         super().__init__()
-        layers, c = [], MIXED_CHANNELS
+        layers, c = [], channels
         for w in widths:
             layers.append(_conv_block(c, w))
             c = w
@@ -146,7 +137,7 @@ class MappingNetwork(nn.Module):
         self.net = nn.Sequential(*layers)
 
     def forward(self, mixed: torch.Tensor) -> torch.Tensor:
-        """``F_Mixed`` ``(B, 448, h, w)`` -> ``F_M`` ``(B, dim, h, w)``."""
+        """``F_Mixed`` ``(B, channels, h, w)`` -> ``F_M`` ``(B, dim, h, w)``."""
         return self.net(mixed)
 
 
@@ -159,12 +150,13 @@ class ImmAlmModel(nn.Module):
 
     def __init__(self, image_size: int, imm_widths: list[int], imm_hidden: int, weights: str, stride: int,
                  dim: int, reduction: str, mapping_widths: list[int], vector_center: bool,
-                 features: MixedFeatures | None = None):
+                 features: MixedFeatures | None = None, backbone: str = "resnet18"):
         super().__init__()
         self.matcher = ImageMatcher(imm_widths, imm_hidden)
-        self.features = features if features is not None else MixedFeatures(weights, stride)
-        self.reduce = ChannelReduction(dim, reduction)
-        self.mapping = MappingNetwork(mapping_widths, dim)
+        self.features = features if features is not None else MixedFeatures(weights, stride, backbone)
+        mixed = sum(self.features.channels)
+        self.reduce = ChannelReduction(dim, reduction, channels=mixed)
+        self.mapping = MappingNetwork(mapping_widths, dim, mixed)
         side = 1 if vector_center else image_size // stride
         self.register_buffer("template", torch.zeros(3, image_size, image_size))
         self.register_buffer("center", torch.zeros(dim, side, side))

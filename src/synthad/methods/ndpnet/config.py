@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from synthad.nn.backbones import FEATURE_BACKBONES
+
 
 @dataclass
 class Config:
@@ -31,6 +33,9 @@ class Config:
         perceptual_weights: VGG16 weights of the perceptual loss: ``"imagenet"`` (the paper; from the
             torchvision cache), ``"random"`` (fixed random VGG16, the offline fallback) or ``"none"``
             (drop the perceptual term).
+        perceptual_backbone: Network of the perceptual loss: ``"vgg16"`` (the paper's five ReLUs) or
+            a :data:`~synthad.nn.backbones.FEATURE_BACKBONES` entry (its taps at strides 2, 4, 8;
+            ``"efficientnet_lite0"`` has packaged ImageNet weights that work offline).
         patch_sizes: RBFRM patch sizes ``K`` (2, 4).
         ffm_channels: FFM compressed channels (64).
         ffm_kernel: FFM kernel side ``m`` (5).
@@ -64,6 +69,7 @@ class Config:
     w_fea_rep: float = 1.0
     w_seg: float = 1.0
     perceptual_weights: Literal["imagenet", "random", "none"] = "imagenet"
+    perceptual_backbone: str = "vgg16"
     patch_sizes: list[int] = field(default_factory=lambda: [2, 4])
     ffm_channels: int = 64
     ffm_kernel: int = 5
@@ -91,5 +97,8 @@ class Config:
             raise ValueError(f"msdsm_weights needs 3 values (one per scale), got {self.msdsm_weights}")
         if not 0.0 < self.phase2_anomaly_prob <= 1.0:
             raise ValueError(f"phase2_anomaly_prob must be in (0, 1], got {self.phase2_anomaly_prob}")
+        if self.perceptual_backbone not in ("vgg16", *FEATURE_BACKBONES):
+            raise ValueError(f"perceptual_backbone must be vgg16 or one of {', '.join(FEATURE_BACKBONES)},"
+                             f" got {self.perceptual_backbone!r}")
         if self.filter_size < 1 or self.filter_size % 2 == 0:
             raise ValueError(f"filter_size must be odd and >= 1, got {self.filter_size}")

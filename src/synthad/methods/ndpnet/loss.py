@@ -19,18 +19,26 @@ import torch.nn.functional as F
 from torch import nn
 
 from synthad.nn import focal_loss
-from synthad.nn.backbones import freeze, imagenet_normalize, load_backbone
+from synthad.nn.backbones import FeatureTaps, freeze, imagenet_normalize, load_backbone
 
 VGG_RELUS = (1, 3, 6, 8, 11)  # indices of the first five ReLUs in torchvision's vgg16().features
 RANDOM_VGG_SEED = 0  # "random" weights are one fixed random VGG16, whatever the run's seed
+# Another backbone's perceptual layers: its taps at strides 2, 4, 8 (VGG's five ReLUs sit at 1-4).
+TAP_STRIDES = (2, 4, 8)
 
 
-@lru_cache(maxsize=2)
-def _vgg_trunk(weights: str) -> nn.Module:
-    """VGG16 ``features[:12]`` (up to relu3_1), frozen; built once per process and weights kind."""
+@lru_cache(maxsize=4)
+def _trunk(backbone: str, weights: str) -> nn.Module:
+    """The frozen feature network of the loss; built once per process, backbone and weights kind.
+
+    VGG16: ``features[:12]`` (up to relu3_1). Any other backbone: its :class:`FeatureTaps` at
+    :data:`TAP_STRIDES`.
+    """
+    if backbone != "vgg16":
+        return FeatureTaps(backbone, weights, TAP_STRIDES)  # type: ignore[arg-type]
     with torch.random.fork_rng(devices=[]):  # a fixed random VGG must not shift the run's RNG stream
         torch.manual_seed(RANDOM_VGG_SEED)
-        vgg = load_backbone("vgg16", weights)
+        vgg = load_backbone("vgg16", weights)  # type: ignore[arg-type]
     return freeze(vgg.features[: VGG_RELUS[-1] + 1])
 
 
@@ -40,18 +48,23 @@ class PerceptualLoss(nn.Module):
     Args:
         weights: ``"imagenet"`` (the paper; read from the torchvision cache, a missing file raises
             :class:`~synthad.nn.backbones.BackboneWeightsMissing`), ``"random"`` (a fixed random
-            VGG16: its conv features still measure local structure) or ``"none"`` (term is 0).
+            network: its conv features still measure local structure) or ``"none"`` (term is 0).
+        backbone: ``"vgg16"`` (the paper's) or a :data:`~synthad.nn.backbones.FEATURE_BACKBONES`
+            entry, whose taps at strides 2, 4, 8 are the ``L = 3`` layers (``"efficientnet_lite0"``:
+            16, 24 and 40 channels; packaged ImageNet weights that work offline).
     """
 
-    def __init__(self, weights: Literal["imagenet", "random", "none"] = "imagenet"):
+    def __init__(self, weights: Literal["imagenet", "random", "none"] = "imagenet", backbone: str = "vgg16"):
         super().__init__()
         self.enabled = weights != "none"
-        # Kept out of the module tree: the frozen VGG is not part of NDP-Net's weights.
-        self._trunk = (_vgg_trunk(weights),) if self.enabled else ()
+        # Kept out of the module tree: the frozen network is not part of NDP-Net's weights.
+        self._trunk = (_trunk(backbone, weights),) if self.enabled else ()
 
     def features(self, x: torch.Tensor) -> list[torch.Tensor]:
-        """Images ``(B, 3, H, W)`` in ``[0, 1]`` -> the five ReLU maps."""
+        """Images ``(B, 3, H, W)`` in ``[0, 1]`` -> the loss's feature maps (five for VGG16)."""
         trunk = self._trunk[0].to(x.device)
+        if isinstance(trunk, FeatureTaps):
+            return trunk(x)
         out, h = [], imagenet_normalize(x)
         for i, layer in enumerate(trunk):
             h = layer(h)

