@@ -21,6 +21,8 @@ TINY = {
     "slsg": {"image_size": SIZE, "backbone_weights": "random", "decoder_widths": [8, 8, 8, 8],
              "skip_channels": 4, "disc_width": 4, "pretrain_epochs": 1, "pretrain_batch_size": 2, "steps": 2,
              "normal_per_batch": 1, "anomalous_per_batch": 1, "log_every": 1},
+    "patchcore": {"image_size": SIZE, "backbone": "efficientnet_lite0", "strides": [4, 8],
+                  "pretrain_embed_dim": 32, "target_embed_dim": 16, "batch_size": 4},
     "realnet": {"epochs": 1, "batch_size": 2, "image_size": SIZE, "backbone_weights": "random",
                 "layers": [1, 2], "feature_dims": [8, 8], "head_channels": 8, "head_widths": [8, 4, 4, 4],
                 "afs_batches": 1, "afs_batch_size": 2},

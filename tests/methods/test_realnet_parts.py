@@ -136,3 +136,11 @@ def test_feature_extractor_maps_layers_to_the_efficientnet_taps():
     feats = fx(torch.rand(1, 3, 64, 64))
     assert [f.shape for f in feats] == [(1, 24, 16, 16), (1, 40, 8, 8), (1, 112, 4, 4)]
     assert fx.channels == (24, 40, 112)
+
+
+def test_attention_heads_divide_widths_that_are_not_multiples_of_the_head_width():
+    from synthad.methods.realnet.model import AttentionBlock
+
+    block = AttentionBlock(112, head_channels=32)  # 112 / 32 = 3.5: 2 heads of 56
+    assert block.heads == 2 and block(torch.rand(1, 112, 4, 4)).shape == (1, 112, 4, 4)
+    assert AttentionBlock(256, head_channels=64).heads == 4  # the paper's widths are unchanged

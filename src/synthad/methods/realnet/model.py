@@ -78,7 +78,9 @@ class AttentionBlock(nn.Module):
 
     def __init__(self, channels: int, head_channels: int = 64):
         super().__init__()
-        self.heads = max(1, channels // head_channels)
+        # ADM's heads = channels / head_channels; a width it does not divide (the small widths of
+        # EfficientNet taps, e.g. 112) takes the largest head count below that which divides it.
+        self.heads = next(h for h in range(max(1, channels // head_channels), 0, -1) if channels % h == 0)
         self.norm, self.qkv = _norm(channels), nn.Conv2d(channels, 3 * channels, 1)
         self.proj = _zero(nn.Conv2d(channels, channels, 1))
 

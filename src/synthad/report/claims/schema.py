@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PAPERS = ("dmp", "ndpnet", "imm_alm", "realnet", "slsg")
-METHODS = ("dmp", "ndpnet", "imm_alm", "realnet", "slsg", "draem")
+METHODS = ("dmp", "ndpnet", "imm_alm", "realnet", "slsg", "draem", "patchcore")
 # Methods being written while these files were made: their override names are descriptive guesses.
 TENTATIVE_METHODS = ("imm_alm", "slsg")
 
