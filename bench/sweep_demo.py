@@ -6,8 +6,8 @@ on the demo index), with the ``method_params`` section of ``params.yaml`` update
 overrides, so a swept setting copied into ``params.yaml`` reproduces its numbers. Two runs go at a
 time (one thread each), as Snakemake runs them on 2 cores.
 
-Needs the demo data, its foreground masks and the texture bank (``snakemake data_all masks_all
-data/banks/textures/builtin --cores 2``). Example::
+Needs the demo data, its foreground masks and the built-in banks (``snakemake data_all masks_all
+data/banks/textures/builtin data/banks/natural/builtin --cores 2``). Example::
 
     python bench/sweep_demo.py --method realnet --out bench/results/sweep_realnet.json \\
         --setting lite64='{"image_size": 64}' --setting lite128='{"image_size": 128}'
@@ -30,6 +30,7 @@ from synthad.utils.io import write_json
 
 ROOT = Path(__file__).resolve().parent.parent
 CATEGORIES = ("fabric", "marble", "washer", "circuit")
+BANKS = {"textures": "data/banks/textures/builtin", "natural": "data/banks/natural/builtin"}
 SYNTHAD = str(Path(sys.executable).parent / "synthad")  # the CLI of the interpreter running this script
 
 
@@ -63,7 +64,8 @@ def command_args(method: str, params: dict, category: str, seed: int, run: Path)
     train = [SYNTHAD, "train", "--index", index, "--method", method, "--seed", str(seed),
              "--out", str(run / "model"), "--params-json", json.dumps(params),
              "--train-json", json.dumps({"num_threads": 1}), "--masks", f"data/masks/demo/{category}",
-             "--bank", "textures=data/banks/textures/builtin", "--no-progress"]
+             "--no-progress"] + [arg for kind, folder in BANKS.items() if (ROOT / folder).is_dir()
+                                 for arg in ("--bank", f"{kind}={folder}")]
     evaluate = [SYNTHAD, "evaluate", "--index", index, "--model-dir", str(run / "model"),
                 "--out", str(run / "eval"), "--threads", "1"]
     return [train, evaluate]
