@@ -173,3 +173,12 @@ def test_perceptual_loss_on_the_packaged_efficientnet():
     assert [f.shape[1] for f in loss.features(a)] == [16, 24, 40]
     assert loss(a, a).item() == 0 and loss(a, a.flip(-1)).item() > 0
     assert not any(p.requires_grad for p in loss._trunk[0].parameters())
+
+
+def test_perceptual_loss_passes_the_gradient_to_the_reconstruction():
+    loss = PerceptualLoss("imagenet", "efficientnet_lite0")
+    target = torch.rand(1, 3, 32, 32, generator=torch.Generator().manual_seed(0))
+    rec = torch.rand(1, 3, 32, 32, generator=torch.Generator().manual_seed(1)).requires_grad_(True)
+    loss(rec, target).backward()
+    assert rec.grad is not None and rec.grad.abs().sum() > 0
+    assert all(p.grad is None for p in loss._trunk[0].parameters())

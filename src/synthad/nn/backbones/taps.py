@@ -104,12 +104,13 @@ class FeatureTaps(nn.Module):
             images: The batch; already ImageNet-standardised when ``normalize`` is False.
             normalize: Apply the ImageNet standardisation first.
         """
-        with torch.set_grad_enabled(torch.is_grad_enabled() and not self.frozen):
-            x, out = self.stem(imagenet_normalize(images) if normalize else images), []
-            for stride, stage in zip(self.stage_strides, self.stages, strict=True):
-                x = stage(x)
-                if stride in self.strides:
-                    out.append(x)
+        # No no_grad here even when frozen: a perceptual loss needs the gradient w.r.t. the images
+        # (the parameters get none, requires_grad is off); callers that need no graph wrap it.
+        x, out = self.stem(imagenet_normalize(images) if normalize else images), []
+        for stride, stage in zip(self.stage_strides, self.stages, strict=True):
+            x = stage(x)
+            if stride in self.strides:
+                out.append(x)
         return out
 
 
