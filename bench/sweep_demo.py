@@ -1,4 +1,4 @@
-"""Sweep a method's demo budget: train + evaluate per (setting, category, seed) -> one JSON table.
+r"""Sweep a method's demo budget: train + evaluate per (setting, category, seed) -> one JSON table.
 
 The demo budgets in ``params.yaml`` were chosen with this script; each method README quotes its
 runs. Every run is the pipeline's own pair of commands (``synthad train`` then ``synthad evaluate``

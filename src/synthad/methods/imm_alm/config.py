@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from synthad.nn.backbones import FEATURE_BACKBONES, tap_channels
+from synthad.nn.backbones import check_feature_backbone, tap_channels
 
 
 @dataclass
@@ -110,11 +110,11 @@ class Config:
         if min(counts) < 1 or not self.imm_widths or min(widths) < 1:
             raise ValueError("epochs, batch sizes, widths, feature_dim, imm_hidden, score_kernel and"
                              " eval_batch_size must be >= 1 (imm_widths non-empty)")
-        if self.backbone not in FEATURE_BACKBONES:
-            raise ValueError(f"backbone must be one of {', '.join(FEATURE_BACKBONES)}, got {self.backbone!r}")
+        check_feature_backbone(self.backbone)
         mixed = sum(tap_channels(self.backbone, (4, 8, 16)))
         if self.feature_dim > mixed:
-            raise ValueError(f"feature_dim reduces {self.backbone}'s {mixed} channels; got {self.feature_dim}")
+            raise ValueError(f"feature_dim reduces {self.backbone}'s {mixed} channels;"
+                             f" got {self.feature_dim}")
         if not 0 < self.margin <= 1:
             raise ValueError(f"margin must be in (0, 1] (0.5 x cosine distance <= 1), got {self.margin}")
         if not (0 <= self.anomaly_prob <= 1 and 0 < self.mask_threshold <= 1):

@@ -87,10 +87,14 @@ class MixedFeatures(FeatureTaps):
 
     @torch.no_grad()
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        """Images ``(B, 3, S, S)`` in ``[0, 1]`` -> ``F_Mixed`` ``(B, sum(channels), S / stride, S / stride)``."""
+        """Images ``(B, 3, S, S)`` in ``[0, 1]`` -> ``F_Mixed`` ``(B, C, S / stride, S / stride)``.
+
+        ``C = sum(channels)``; taps at other strides are bilinearly scaled to ``S / stride``.
+        """
         size = (images.shape[-2] // self.stride, images.shape[-1] // self.stride)
-        out = [x if x.shape[-2:] == size else F.interpolate(x, size=size, mode="bilinear", align_corners=False)
-               for x in super().forward(images)]
+        taps = super().forward(images)
+        out = [x if x.shape[-2:] == size else F.interpolate(x, size, mode="bilinear", align_corners=False)
+               for x in taps]
         return torch.cat(out, dim=1)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from synthad.nn.backbones import FEATURE_BACKBONES, tap_channels
+from synthad.nn.backbones import check_feature_backbone, tap_channels
 
 
 @dataclass
@@ -59,8 +59,7 @@ class Config:
     eval_batch_size: int = 16
 
     def __post_init__(self):
-        if self.backbone not in FEATURE_BACKBONES:
-            raise ValueError(f"backbone must be one of {', '.join(FEATURE_BACKBONES)}, got {self.backbone!r}")
+        check_feature_backbone(self.backbone)
         if not self.strides or len(set(self.strides)) != len(self.strides):
             raise ValueError(f"strides must be distinct and non-empty, got {self.strides}")
         tap_channels(self.backbone, self.strides)  # DataError (a ValueError) naming the missing tap

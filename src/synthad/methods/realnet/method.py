@@ -28,7 +28,7 @@ from synthad.methods.realnet.afs import Selection, afs_scores, lowest
 from synthad.methods.realnet.model import RealNetModel, layer_strides
 from synthad.methods.realnet.rrs import RRSMode
 from synthad.methods.registry import register
-from synthad.nn.backbones import FEATURE_BACKBONES, calibrate_batchnorm, tap_channels
+from synthad.nn.backbones import calibrate_batchnorm, check_feature_backbone, tap_channels
 from synthad.synthesis.realnet import RealNetSynthesizer
 from synthad.synthesis.sample import TrainingPool
 from synthad.utils.io import write_json
@@ -121,8 +121,7 @@ class Config:
             raise ValueError(f"layers must be distinct values of 1..4, got {self.layers}")
         if len(self.feature_dims) != len(self.layers):
             raise ValueError(f"one feature_dims entry per layer: {self.feature_dims} vs layers {self.layers}")
-        if self.backbone not in FEATURE_BACKBONES:
-            raise ValueError(f"backbone must be one of {', '.join(FEATURE_BACKBONES)}, got {self.backbone!r}")
+        check_feature_backbone(self.backbone)
         channels = tap_channels(self.backbone, layer_strides(self.layers))
         for layer, c, k in zip(sorted(self.layers), channels, self.feature_dims, strict=True):
             if not 0 < k <= c:

@@ -20,6 +20,7 @@ from synthad.methods.realnet.afs import ChannelSelector, Selection
 from synthad.methods.realnet.rrs import ResidualSelection, RRSMode, merge_residuals
 from synthad.nn.backbones import FeatureTaps
 
+
 def layer_strides(layers: list[int]) -> tuple[int, ...]:
     """RealNet's ``layer1..layer4`` (WRN50 naming) -> the strides of their taps (4, 8, 16, 32)."""
     return tuple(2 ** (layer + 1) for layer in sorted(layers))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from synthad.nn.backbones import FEATURE_BACKBONES
+from synthad.nn.backbones import check_feature_backbone
 
 
 @dataclass
@@ -119,8 +119,7 @@ class Config:
         if min(sizes) < 1 or self.normal_per_batch < 0:
             raise ValueError("epochs, batch sizes, widths, grid_cells, steps, top_k, score_top_k and"
                              " log_every must be >= 1 (normal_per_batch >= 0)")
-        if self.backbone not in FEATURE_BACKBONES:
-            raise ValueError(f"backbone must be one of {', '.join(FEATURE_BACKBONES)}, got {self.backbone!r}")
+        check_feature_backbone(self.backbone)
         if len(self.decoder_widths) != 4 or min(self.decoder_widths) < 1:
             raise ValueError(f"decoder_widths needs four widths >= 1, got {self.decoder_widths}")
         if self.pos_dim % 4 or self.pos_dim < 4:

@@ -21,7 +21,13 @@ from synthad.nn.backbones.common import (
     imagenet_normalize,
 )
 from synthad.nn.backbones.efficientnet_lite import LITE_MODELS, LiteWeightsMissing, build_lite
-from synthad.nn.backbones.taps import FEATURE_BACKBONES, TAP_CHANNELS, FeatureTaps, tap_channels
+from synthad.nn.backbones.taps import (
+    FEATURE_BACKBONES,
+    TAP_CHANNELS,
+    FeatureTaps,
+    check_feature_backbone,
+    tap_channels,
+)
 from synthad.nn.backbones.torchvision_zoo import (
     BACKBONES as TORCHVISION_BACKBONES,
 )
@@ -55,5 +61,6 @@ def load_backbone(name: str, weights: WeightsKind = "imagenet") -> nn.Module:
 
 
 __all__ = ["FEATURE_BACKBONES", "IMAGENET_MEAN", "IMAGENET_STD", "LITE_MODELS", "TAP_CHANNELS",
-           "BackboneWeightsMissing", "FeatureTaps", "LiteWeightsMissing", "WeightsKind", "calibrate_batchnorm",
+           "BackboneWeightsMissing", "FeatureTaps", "LiteWeightsMissing", "WeightsKind",
+           "calibrate_batchnorm", "check_feature_backbone",
            "freeze", "imagenet_normalize", "load_backbone", "tap_channels", "weights_path"]

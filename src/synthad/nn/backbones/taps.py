@@ -40,6 +40,12 @@ TAP_CHANNELS = {
 FEATURE_BACKBONES = tuple(TAP_CHANNELS)
 
 
+def check_feature_backbone(arch: str, field: str = "backbone") -> None:
+    """Raise a ``ValueError`` naming ``field`` when ``arch`` is not a feature backbone (Config checks)."""
+    if arch not in TAP_CHANNELS:
+        raise ValueError(f"{field} must be one of {', '.join(FEATURE_BACKBONES)}, got {arch!r}")
+
+
 def tap_channels(arch: str, strides: Sequence[int], stem_pool: bool = True) -> tuple[int, ...]:
     """Channels of the taps of ``arch`` at ``strides``, without building the network.
 
@@ -119,7 +125,7 @@ def _split(arch: str, weights: WeightsKind, stem_pool: bool) -> tuple[nn.Module,
     if arch in LITE_MODELS:
         net = build_lite(arch, weights)
         groups, start = [], 0
-        for stride, end in TAP_STAGE.items():  # merge stages that share a stride into one
+        for end in TAP_STAGE.values():  # merge stages that share a stride into one
             groups.append(nn.Sequential(*net.blocks[start: end + 1]))
             start = end + 1
         return nn.Sequential(net.conv_stem, net.bn1), groups, list(TAP_STAGE)

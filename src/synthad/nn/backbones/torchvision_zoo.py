@@ -11,6 +11,7 @@ initialisation (seed with ``torch.manual_seed`` first): the offline fallback for
 from __future__ import annotations
 
 from pathlib import Path
+
 import torch
 from torch import nn
 from torchvision import models
