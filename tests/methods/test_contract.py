@@ -77,3 +77,13 @@ def test_same_seed_same_model(key, tiny_index, banks, tmp_path):
     first = _fit(key, tiny_index, banks, tmp_path / "a").predict(images).scores
     second = _fit(key, tiny_index, banks, tmp_path / "b").predict(images).scores
     torch.testing.assert_close(first, second)
+
+
+BACKBONE_FIELDS = [("realnet", "backbone"), ("imm_alm", "backbone"), ("slsg", "backbone"),
+                   ("patchcore", "backbone"), ("ndpnet", "perceptual_backbone")]
+
+
+@pytest.mark.parametrize("key, field", BACKBONE_FIELDS)
+def test_an_unknown_backbone_is_an_error_naming_the_field(key, field):
+    with pytest.raises(ValueError, match=f"{field} must be .*efficientnet_lite0.*got 'alexnet'"):
+        get_method(key).Config(**{field: "alexnet"})
