@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+import cv2
+import numpy as np
+
 from synthad.cli import main
 from synthad.data.index import read_index
 
@@ -48,3 +51,31 @@ def test_errors_are_reported_not_raised(metal_plate, tmp_path, capsys):
     assert main(["index", "--source", "folder", "--category", "x", *missing]) == 1
     assert "source file does not exist" in capsys.readouterr().err
     assert not (tmp_path / "i.csv").exists()
+
+
+def _tree_with_truncated_png(root):
+    """A tiny MVTec-layout category whose one defect-free test image is cut in half."""
+    cat = root / "cat"
+    for name in ("train/good/000.png", "train/good/001.png", "test/good/000.png", "test/scratch/000.png"):
+        (cat / name).parent.mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(cat / name), np.random.default_rng(0).integers(0, 255, (16, 16, 3), np.uint8))
+    (cat / "ground_truth/scratch").mkdir(parents=True)
+    cv2.imwrite(str(cat / "ground_truth/scratch/000_mask.png"), np.full((16, 16), 255, np.uint8))
+    bad = cat / "test/good/000.png"
+    bad.write_bytes(bad.read_bytes()[: bad.stat().st_size // 2])
+    source = root / "source.json"
+    source.write_text(json.dumps({"dataset": "folder", "root": str(cat)}))
+    return source, bad
+
+
+def test_verify_names_the_corrupt_image_and_writes_no_index(tmp_path, capfd):
+    source, bad = _tree_with_truncated_png(tmp_path)
+    out = tmp_path / "index/cat.csv"
+    argv = ["index", "--source", "folder", "--category", "cat", "--raw", str(source), "--out", str(out)]
+    assert main([*argv, "--verify", "--no-progress"]) == 1
+    err = capfd.readouterr().err  # fd level: OpenCV's own warnings would show here too
+    assert err.splitlines() == [f"synthad index: error: {bad}: cannot decode image "
+                                "(corrupt or not an image file)"]
+    assert list(out.parent.iterdir()) == []  # neither the index nor a temporary file
+    assert main(argv) == 0  # without --verify the index is written as before
+    assert len(read_index(out)) == 4

@@ -61,5 +61,7 @@ rule index:
     params:
         source=lambda wc: dataset_source(wc.dataset),
     shell:
+        # --verify decodes every image and mask, so a corrupt file stops the pipeline here, not
+        # at evaluation after training.
         "synthad index --source {params.source} --category {wildcards.category}"
-        " --raw {input.raw}/source.json --out {output} > {log} 2>&1"
+        " --raw {input.raw}/source.json --out {output} --verify --no-progress > {log} 2>&1"

@@ -1,11 +1,13 @@
 """``synthad index``: write the index CSV of one category of a data set.
 
 ``synthad index --source KEY --category CAT --raw data/raw/<name>/source.json
---out data/index/<name>/<cat>.csv``
+--out data/index/<name>/<cat>.csv [--verify]``
 
 The data root comes from ``source.json`` (written by ``synthad download`` or ``synthad demo``);
 the data set's layout adapter turns the category folder into rows, which are validated and written
-atomically (:func:`synthad.data.index.write_index`).
+atomically (:func:`synthad.data.index.write_index`). ``--verify`` (the pipeline passes it) also
+decodes every image and mask (:func:`synthad.data.loader.verify_files`), so that a corrupt file
+stops the pipeline here, before any training; ``--out`` is written only when all of them decode.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import argparse
 from pathlib import Path
 
 from synthad.errors import DataError
+from synthad.utils.io import atomic_path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,12 +25,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--category", required=True, help="one category of the data set")
     parser.add_argument("--raw", required=True, type=Path, help="data/raw/<name>/source.json")
     parser.add_argument("--out", required=True, type=Path, help="data/index/<name>/<category>.csv")
+    parser.add_argument("--verify", action="store_true",
+                        help="decode every image and mask before writing --out (the pipeline does)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def run(args: argparse.Namespace) -> None:
-    """Build, validate and write the index; print the counts per split and label."""
+    """Build, validate (and verify) and write the index; print the counts per split and label."""
     from synthad.data.download import read_source  # deferred: keeps `--help` fast
     from synthad.data.layouts import build_index
+    from synthad.data.loader import verify_files
     from synthad.data.registry import get_dataset
 
     spec = get_dataset(args.source)
@@ -36,8 +43,15 @@ def run(args: argparse.Namespace) -> None:
     source = read_source(args.raw)
     if source["dataset"] != spec.key:
         raise DataError(f"{args.raw}: describes data set {source['dataset']!r}, not --source {spec.key!r}")
-    frame = build_index(spec, source["root"], args.category, args.out)
+    # The index is built into a temporary file that replaces --out only once verified: a failed
+    # verification writes no index for a later stage to trust (like every atomic output, it
+    # leaves an earlier --out as it was).
+    with atomic_path(args.out) as unverified:
+        frame = build_index(spec, source["root"], args.category, unverified)
+        if args.verify:
+            verify_files(frame, progress=not args.no_progress)
     counts = frame.groupby(["split", "label"]).size().to_dict()
     summary = ", ".join(f"{split}/{'defective' if label else 'good'}: {n}"
                         for (split, label), n in counts.items())
-    print(f"{spec.key}/{args.category}: {len(frame)} images ({summary}); wrote {args.out}")
+    verified = "; all decode" if args.verify else ""
+    print(f"{spec.key}/{args.category}: {len(frame)} images ({summary}){verified}; wrote {args.out}")

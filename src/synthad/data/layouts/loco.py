@@ -25,10 +25,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from synthad.data.layouts.common import category_dir, list_images, require_dir, require_images, row
+from synthad.data.loader import read_mask_values
 from synthad.errors import DataError
 
 KINDS = {"logical_anomalies": "logical", "structural_anomalies": "structural"}
@@ -80,9 +80,13 @@ def read_defects_config(path: Path) -> dict[int, str] | None:
 
 
 def _saturation(mask: Path, saturations: dict[int, str]) -> str:
-    """The saturation entry of one instance mask, found by its non-zero pixel value."""
-    pixels = cv2.imread(str(mask), cv2.IMREAD_UNCHANGED)
-    values = [] if pixels is None else [int(v) for v in np.unique(pixels) if v]
+    """The saturation entry of one instance mask, found by its non-zero pixel value.
+
+    Raises:
+        DataError: The mask is unreadable (:func:`read_mask_values`) or does not hold exactly one
+            non-zero value of the config.
+    """
+    values = [int(v) for v in np.unique(read_mask_values(mask)) if v]
     if len(values) != 1 or values[0] not in saturations:
         raise DataError(f"{mask}: expected one defect pixel value of defects_config.json "
                         f"({sorted(saturations)}), found {values}")
