@@ -2,9 +2,13 @@
 
 import pytest
 import torch
+import torch.nn.functional as F
+from torch import nn
 
+from synthad.methods.realnet import Config
 from synthad.methods.realnet.afs import ChannelSelector, afs_scores, lowest
-from synthad.methods.realnet.model import Discriminator, FeatureExtractor, ReconUNet
+from synthad.methods.realnet.method import build_model
+from synthad.methods.realnet.model import Discriminator, FeatureExtractor, ReconUNet, ResBlock
 from synthad.methods.realnet.rrs import ResidualSelection, kept_per_mode, merge_residuals
 from synthad.nn.backbones import calibrate_batchnorm, imagenet_normalize
 
@@ -31,11 +35,23 @@ def test_afs_keeps_exactly_the_mask_like_channels():
     assert lowest(scores, 1).tolist() == [5]
 
 
-def test_afs_constant_channel_gets_the_worst_finite_score():
+def test_afs_constant_channel_normalises_to_zero_and_nan_gets_the_worst_score():
     anomalous, clean, mask = _afs_case()
-    anomalous[:, 3] = clean[:, 3]  # zero residual everywhere: min = max
+    anomalous[:, 3] = clean[:, 3]  # zero residual everywhere: min = max, 0 / (0 + 1e-4) = 0
+    anomalous[:, 7] = float("nan")  # NaN features: a NaN score, replaced by the largest finite one
     scores = afs_scores(anomalous, clean, mask)
-    assert torch.isfinite(scores).all() and scores[3] == scores.max()
+    assert torch.isfinite(scores).all()
+    torch.testing.assert_close(scores[3], mask[:, :, ::2, ::2].mean())  # mean((0 - mask)^2)
+    assert scores[7] == scores[torch.arange(8) != 7].max()
+
+
+def test_afs_normalisation_uses_the_official_epsilon():
+    # Residuals r = [0, 1e-4, 1e-4, 0]: (r - min) / (max - min + 1e-4) = [0, 0.5, 0.5, 0], so against
+    # the mask [0, 1, 1, 0] the score is mean([0, 0.25, 0.25, 0]) = 0.125 (0 without the epsilon).
+    clean = torch.zeros(1, 1, 1, 4, dtype=torch.float64)
+    anomalous = torch.tensor([0.0, 1e-2, 1e-2, 0.0], dtype=torch.float64).reshape(1, 1, 1, 4)
+    mask = torch.tensor([0.0, 1.0, 1.0, 0.0]).reshape(1, 1, 1, 4)
+    torch.testing.assert_close(afs_scores(anomalous, clean, mask).item(), 0.125, rtol=0, atol=1e-9)
 
 
 def test_selectors_afs_rdr_rlpr():
@@ -92,6 +108,25 @@ def test_rrs_default_split_and_merge():
     assert merged.shape == (1, 5, 8, 8)
 
 
+def test_rrs_upsampling_aligns_corners_as_the_official_code():
+    coarse = torch.tensor([[0.0, 1.0], [2.0, 3.0]]).reshape(1, 1, 2, 2)
+    merged = merge_residuals([torch.zeros(1, 1, 4, 4), coarse])
+    up = merged[:, 1:]
+    torch.testing.assert_close(up, F.interpolate(coarse, size=(4, 4), mode="bilinear", align_corners=True))
+    torch.testing.assert_close(up[0, 0, 0], torch.tensor([0.0, 1 / 3, 2 / 3, 1.0]))  # not [0, .25, .75, 1]
+
+
+def test_head_upsamples_with_aligned_corners():
+    torch.manual_seed(0)
+    head = Discriminator(6, (16, 8, 8, 8)).eval()
+    r = torch.rand(1, 6, 5, 7, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        x = F.interpolate(head.features(r), size=(10, 14), mode="bilinear", align_corners=True)
+        want = F.interpolate(head.final(x), size=(37, 45), mode="bilinear", align_corners=True)
+        assert want.std() > 1e-3  # a map that varies, so the corner alignment shows
+        torch.testing.assert_close(head(r, (37, 45)), want)
+
+
 def test_head_outputs_a_probability_map_of_image_size():
     head = Discriminator(6, (8, 4, 4, 4)).eval()
     logits = head(torch.rand(2, 6, 8, 8), (37, 45))
@@ -110,6 +145,45 @@ def test_unet_any_size_and_starts_at_zero(side):
     assert torch.count_nonzero(y) == 0  # zero-initialised output conv, as ADM's
     y.sum().backward()
     assert unet.out[-1].weight.grad is not None and unet.out[-1].weight.grad.abs().sum() > 0
+
+
+def test_resblock_is_one_conv_plus_skip_with_resampling_inside():
+    x = torch.randn(2, 8, 5, 5, generator=torch.Generator().manual_seed(0))
+    plain = ResBlock(8, 16)
+    assert sum(isinstance(m, nn.Conv2d) for m in plain.modules()) == 2  # the 3x3 and the 1x1 skip
+    torch.testing.assert_close(plain(x), plain.skip(x) + plain.conv(plain.act(x)))
+    down = ResBlock(8, resample="down")
+    pool = nn.AvgPool2d(2, ceil_mode=True)
+    torch.testing.assert_close(down(x), pool(x) + down.conv(pool(down.act(x))))  # (2, 8, 3, 3)
+    up = ResBlock(8, resample="up")
+    assert up(x).shape == (2, 8, 10, 10)
+    assert sum(isinstance(m, nn.ConvTranspose2d) for m in up.modules()) == 2  # one per path
+
+
+class _NoBackbone(nn.Module):
+    """Stands in for WRN50 (only its layer widths are read) so the paper's model builds on ``meta``."""
+
+    channels = (256, 512, 1024, 2048)
+
+
+# Parameters of the official structure (cnulab/RealNet: one UNetModel per block, by block width, and the
+# RRS head, by the widths it gets), counted from its code at the paper's settings. At dims {256, 512,
+# 512, 256} they total 524,108,822 (524.1 M), at {128, 256, 256, 128} 131,289,110; with WRN50's
+# 66,834,240 (no fc) in fp32 these are the paper's model sizes (Table S4): 2.20 GiB and 0.74 GiB.
+OFFICIAL_UNET = {128: 12_975_616, 256: 51_846_144, 512: 207_271_936}
+OFFICIAL_HEAD = {256: 1_645_590, 512: 5_872_662}  # RRS keeps 1/3 of the block widths' sum
+
+
+@pytest.mark.parametrize("dims", [[256, 512, 512, 256], [128, 256, 256, 128]])
+def test_paper_dimensions_have_the_official_parameter_count(dims):
+    with torch.device("meta"):  # no memory, no time: only the shapes are built
+        model = build_model(Config(feature_dims=dims), extractor=_NoBackbone())
+    unets = [sum(p.numel() for p in unet.parameters()) for unet in model.recons]
+    head = sum(p.numel() for p in model.head.parameters())
+    total, want = sum(unets) + head, sum(OFFICIAL_UNET[k] for k in dims) + OFFICIAL_HEAD[sum(dims) // 3]
+    assert total == want, f"{total:,} = {total / 1e6:.1f} M; official {want:,} = {want / 1e6:.1f} M"
+    assert unets == [OFFICIAL_UNET[k] for k in dims]
+    assert total == {256: 524_108_822, 128: 131_289_110}[dims[0]]  # 524.1 M / 131.3 M
 
 
 def test_feature_extractor_strides_frozen_and_deterministic():

@@ -1,4 +1,4 @@
-"""Anomaly-aware Feature Selection (AFS, Zhang et al. Sec. 3.2 Eq. 4; METHOD_NOTES A.4) and its ablations.
+"""Anomaly-aware Feature Selection (AFS, Zhang et al. Sec. 3.2 Eq. 4; official ``models/afs``) and ablations.
 
 AFS scores every channel ``c`` of a backbone layer by how well its squared residual between the
 features of a synthetic anomalous image and of its clean original, min-max normalised over the
@@ -21,6 +21,9 @@ from torch import nn
 
 Selection = Literal["afs", "rdr", "rlpr"]
 
+AFS_EPS = 1e-4
+"""Added to ``max - min`` in the per-channel min-max normalisation (the official value)."""
+
 
 def afs_scores(anomalous: torch.Tensor, clean: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """AFS error of every channel on one batch (Eq. 4; lower = more anomaly-aware).
@@ -32,11 +35,13 @@ def afs_scores(anomalous: torch.Tensor, clean: torch.Tensor, mask: torch.Tensor)
 
     Returns:
         ``(C,)`` mean squared difference between each channel's min-max normalised residual and the
-        nearest-down-sampled mask. A constant channel (max = min) gets the largest finite score.
+        nearest-down-sampled mask. The normalisation is the official ``(r - min) / (max - min + 1e-4)``,
+        so a constant channel normalises to 0 (its score is the mask's area fraction); a NaN score
+        (NaN features) becomes the largest finite one, as the official "NaN -> max".
     """
     r = (anomalous - clean).pow(2).transpose(0, 1).flatten(1)  # (C, B*h*w)
     lo, hi = r.amin(dim=1, keepdim=True), r.amax(dim=1, keepdim=True)
-    r = (r - lo) / (hi - lo)  # 0/0 = NaN for constant channels, replaced below as in the official code
+    r = (r - lo) / (hi - lo + AFS_EPS)
     m = F.interpolate(mask.float(), size=anomalous.shape[-2:], mode="nearest").transpose(0, 1).flatten(1)
     score = (r - m).pow(2).mean(dim=1)
     nan = torch.isnan(score)

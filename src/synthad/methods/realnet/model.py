@@ -1,8 +1,9 @@
-"""RealNet's networks (Zhang et al., CVPR 2024; METHOD_NOTES A.4-A.6): nn.Modules only.
+"""RealNet's networks (Zhang et al., CVPR 2024; official cnulab/RealNet ``models/``): nn.Modules only.
 
 * :class:`FeatureExtractor`: the frozen WideResNet-50 (or another backbone's taps at the same
   strides) and its layer1-4 outputs, each at its own stride (4, 8, 16, 32; "architecture A").
-* :class:`ReconUNet`: one feature-reconstruction U-Net per block (ADM-style, no time embedding).
+* :class:`ReconUNet`: one feature-reconstruction U-Net per block (the official layout: ADM's
+  U-Net without time embedding, one convolution per ResBlock).
 * :class:`Discriminator`: the head mapping the selected residuals to a 2-class map at image size.
 
 Channel selection (:mod:`.afs`) and residual selection (:mod:`.rrs`) live in their own modules.
@@ -11,6 +12,7 @@ Channel selection (:mod:`.afs`) and residual selection (:mod:`.rrs`) live in the
 from __future__ import annotations
 
 import math
+from typing import Literal
 
 import torch
 import torch.nn.functional as F
@@ -54,28 +56,58 @@ def _norm(channels: int) -> nn.GroupNorm:
 
 
 def _zero(module: nn.Module) -> nn.Module:
-    """Zero-initialise a layer (ADM's ``zero_module``): residual branches start as identity."""
+    """Zero-initialise a layer (ADM's ``zero_module``): attention starts as identity, the output at 0."""
     for p in module.parameters():
         nn.init.zeros_(p)
     return module
 
 
-class ResBlock(nn.Module):
-    """ADM residual block without time embedding: (GN-SiLU-Conv3x3) x 2 + (1x1) skip."""
+Resample = Literal["down", "up"] | None
 
-    def __init__(self, cin: int, cout: int):
+
+class ResBlock(nn.Module):
+    """The official RealNet residual block: ``skip(resample(x)) + Conv3x3(resample(SiLU(GN(x))))``.
+
+    One GroupNorm-SiLU-Conv3x3 branch (ADM's block without its time embedding and without the second,
+    zero-initialised convolution, which the official reconstruction network drops) plus the skip. A
+    down / up block resamples both the branch, between the activation and the convolution, and the
+    skip: ``"down"`` by a 2x2 average pool (ceil mode, so odd sizes work), ``"up"`` by a 4x4
+    stride-2 transposed convolution, one for each path as in the official code.
+
+    Args:
+        cin: Input channels.
+        cout: Output channels (``cin`` when ``None``); a change of width gives the skip a 1x1 conv.
+        resample: ``None``, ``"down"`` (halves the size) or ``"up"`` (doubles it).
+    """
+
+    def __init__(self, cin: int, cout: int | None = None, resample: Resample = None):
         super().__init__()
-        self.body = nn.Sequential(_norm(cin), nn.SiLU(), nn.Conv2d(cin, cout, 3, padding=1),
-                                  _norm(cout), nn.SiLU(), _zero(nn.Conv2d(cout, cout, 3, padding=1)))
+        cout = cout or cin
+        # Registered in the official order (norm, conv, resamplers, skip): its parameters map one to one.
+        self.act, self.conv = nn.Sequential(_norm(cin), nn.SiLU()), nn.Conv2d(cin, cout, 3, padding=1)
+        self.resample_branch, self.resample_skip = _resampler(resample, cin), _resampler(resample, cin)
         self.skip = nn.Identity() if cin == cout else nn.Conv2d(cin, cout, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """``(B, cin, h, w)`` -> ``(B, cout, h, w)``."""
-        return self.skip(x) + self.body(x)
+        """``(B, cin, h, w)`` -> ``(B, cout, h', w')``: ``h' = h``, ``ceil(h / 2)`` (down) or ``2h`` (up)."""
+        return self.skip(self.resample_skip(x)) + self.conv(self.resample_branch(self.act(x)))
+
+
+def _resampler(resample: Resample, channels: int) -> nn.Module:
+    """The resampling of a :class:`ResBlock` path (``None`` / ``"down"`` / ``"up"``), width-preserving."""
+    if resample == "down":
+        return nn.AvgPool2d(2, ceil_mode=True)
+    if resample == "up":
+        return nn.ConvTranspose2d(channels, channels, 4, stride=2, padding=1)
+    return nn.Identity()
 
 
 class AttentionBlock(nn.Module):
-    """ADM self-attention over positions, ``head_channels`` per head, zero-initialised projection."""
+    """ADM self-attention over positions, ``head_channels`` per head, zero-initialised projection.
+
+    The ``qkv`` convolution's output is laid out head by head (``[q_1 k_1 v_1 q_2 ...]``), as in
+    ADM's legacy attention that the official code uses.
+    """
 
     def __init__(self, channels: int, head_channels: int = 64):
         super().__init__()
@@ -88,8 +120,9 @@ class AttentionBlock(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``(B, C, h, w)`` -> ``(B, C, h, w)``."""
         b, c, h, w = x.shape
-        q, k, v = self.qkv(self.norm(x)).reshape(b, 3, self.heads, c // self.heads, h * w).unbind(1)
-        out = F.scaled_dot_product_attention(q.transpose(-1, -2), k.transpose(-1, -2), v.transpose(-1, -2))
+        qkv = self.qkv(self.norm(x)).reshape(b, self.heads, 3, c // self.heads, h * w)
+        q, k, v = qkv.transpose(-1, -2).unbind(2)  # each (B, heads, h*w, C / heads)
+        out = F.scaled_dot_product_attention(q, k, v)
         return x + self.proj(out.transpose(-1, -2).reshape(b, c, h, w))
 
 
@@ -101,11 +134,16 @@ class _Level(nn.Sequential):
 
 
 class ReconUNet(nn.Module):
-    """Feature-reconstruction U-Net of one block (METHOD_NOTES A.5; ADM layout without time input).
+    """Feature-reconstruction U-Net of one block: the official RealNet layout (ADM's, no time input).
 
-    Input and output have ``channels`` channels; the base width is ``hide_ratio * channels``.
-    Down-sampling is a 2x2 average pool (ceil mode) and up-sampling a 4x4 transposed conv cropped
-    to the skip's size, so any feature size works (layer4 is 1x1 at 32 px).
+    Input and output have ``channels`` channels; the base width is ``int(hide_ratio * channels)``.
+    Encoder: Conv3x3, then per level ``num_res_blocks`` x (ResBlock [+ attention]) and, except at the
+    last level, a down-sampling ResBlock; middle: ResBlock-attention-ResBlock; decoder: per level
+    ``num_res_blocks + 1`` x (ResBlock on [h, skip] [+ attention]), the last of each level but the
+    finest followed by an up-sampling ResBlock; out: GN-SiLU-Conv3x3 (zero-initialised). Every
+    encoder output (the input conv's included) is a skip. At the paper's widths (blocks of 256 /
+    512 channels) this has 51,846,144 / 207,271,936 parameters, the official network's count.
+    Decoder maps are cropped to their skip's size, so odd sizes (layer4 is 1x1 at 32 px) work.
 
     Args:
         channels: Feature channels of the block (after selection).
@@ -120,9 +158,10 @@ class ReconUNet(nn.Module):
                  num_res_blocks: int = 2, attention_levels: tuple[int, ...] = (2, 4),
                  head_channels: int = 64):
         super().__init__()
-        base = max(1, round(channels * hide_ratio))
-        self.inp = nn.Conv2d(channels, base, 3, padding=1)
-        self.down, skips, ch = nn.ModuleList(), [base], base
+        base = max(1, int(channels * hide_ratio))
+        ch = base * channel_mult[0]
+        self.inp = nn.Conv2d(channels, ch, 3, padding=1)
+        self.down, skips = nn.ModuleList(), [ch]
         for level, mult in enumerate(channel_mult):
             attn = 2 ** level in attention_levels
             for _ in range(num_res_blocks):
@@ -130,9 +169,9 @@ class ReconUNet(nn.Module):
                 ch = base * mult
                 skips.append(ch)
             if level < len(channel_mult) - 1:
-                self.down.append(nn.AvgPool2d(2, ceil_mode=True))
+                self.down.append(ResBlock(ch, resample="down"))
                 skips.append(ch)
-        self.middle = nn.Sequential(ResBlock(ch, ch), AttentionBlock(ch, head_channels), ResBlock(ch, ch))
+        self.middle = nn.Sequential(ResBlock(ch), AttentionBlock(ch, head_channels), ResBlock(ch))
         self.up = nn.ModuleList()
         for level, mult in reversed(list(enumerate(channel_mult))):
             attn = 2 ** level in attention_levels
@@ -140,7 +179,7 @@ class ReconUNet(nn.Module):
                 blocks = [_Level(ch + skips.pop(), base * mult, attn, head_channels)]
                 ch = base * mult
                 if level and i == num_res_blocks:
-                    blocks.append(nn.ConvTranspose2d(ch, ch, 4, stride=2, padding=1))
+                    blocks.append(ResBlock(ch, resample="up"))
                 self.up.append(nn.Sequential(*blocks))
         self.out = nn.Sequential(_norm(ch), nn.SiLU(), _zero(nn.Conv2d(ch, channels, 3, padding=1)))
 
@@ -175,10 +214,11 @@ class ResidualStack(nn.Module):
 
 
 class Discriminator(nn.Module):
-    """RealNet's head ("discriminator", METHOD_NOTES A.6): selected residuals -> 2-class logits.
+    """RealNet's head ("discriminator", official ``models/rrs/rrs.py``): residuals -> 2-class logits.
 
     ResidualStack(C) -> Conv3x3 C->w0 + BN + ReLU -> Conv3x3 w0->w1 ReLU -> Conv3x3 w1->w2 ReLU ->
-    bilinear x2 -> Conv3x3 w2->w3 ReLU -> Conv3x3 w3->2 -> bilinear to the image size.
+    bilinear x2 -> Conv3x3 w2->w3 ReLU -> Conv3x3 w3->2 -> bilinear to the image size (both bilinear
+    steps with ``align_corners=True``, as the official head).
 
     Args:
         channels: Input channels (residuals kept by RRS; 512).
@@ -196,8 +236,9 @@ class Discriminator(nn.Module):
 
     def forward(self, residual: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
         """Residuals ``(B, C, h, w)`` -> logits ``(B, 2, *size)``; softmax channel 1 is the anomaly map."""
-        x = F.interpolate(self.features(residual), scale_factor=2, mode="bilinear", align_corners=False)
-        return F.interpolate(self.final(x), size=size, mode="bilinear", align_corners=False)
+        x = self.features(residual)
+        x = F.interpolate(x, size=(2 * x.shape[-2], 2 * x.shape[-1]), mode="bilinear", align_corners=True)
+        return F.interpolate(self.final(x), size=size, mode="bilinear", align_corners=True)
 
 
 class RealNetModel(nn.Module):

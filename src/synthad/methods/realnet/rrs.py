@@ -1,6 +1,7 @@
-"""Reconstruction Residual Selection (RRS, Zhang et al. Sec. 3.3 and App. B; METHOD_NOTES A.6).
+"""Reconstruction Residual Selection (RRS, Zhang et al. Sec. 3.3 and App. B; official ``models/rrs``).
 
-The squared reconstruction residuals of all blocks are up-sampled (bilinear) to the finest stride
+The squared reconstruction residuals of all blocks are up-sampled (bilinear, ``align_corners=True``
+as the official ``nn.UpsamplingBilinear2d``) to the finest stride
 and concatenated into ``R`` ``(B, C, H, W)`` (1536 channels by default). A non-affine BatchNorm
 puts the channels, which come from different networks, on one scale *for ranking only*; per
 sample the ``K_max`` channels with the largest spatial maximum and the ``K_avg`` with the largest
@@ -21,9 +22,13 @@ RRSMode = Literal["max_avg", "max", "avg", "none"]
 
 
 def merge_residuals(residuals: list[torch.Tensor]) -> torch.Tensor:
-    """Block residuals ``[(B, C_l, h_l, w_l)]`` -> ``(B, sum C_l, h_0, w_0)`` at the first (finest) size."""
+    """Block residuals ``[(B, C_l, h_l, w_l)]`` -> ``(B, sum C_l, h_0, w_0)`` at the first (finest) size.
+
+    Bilinear with ``align_corners=True``: the official ``nn.UpsamplingBilinear2d`` (corner pixels map
+    onto corner pixels).
+    """
     size = residuals[0].shape[-2:]
-    up = [r if r.shape[-2:] == size else F.interpolate(r, size=size, mode="bilinear", align_corners=False)
+    up = [r if r.shape[-2:] == size else F.interpolate(r, size=size, mode="bilinear", align_corners=True)
           for r in residuals]
     return torch.cat(up, dim=1)
 
