@@ -1,6 +1,8 @@
 """Tests of the strict params.yaml loader (src/synthad/config.py)."""
 
 import copy
+import dataclasses
+import typing
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from synthad.config import (
     EvaluateConfig,
     MaskSetting,
     Params,
+    ReportConfig,
     VariantEntry,
     apply_preset,
     build,
@@ -22,6 +25,8 @@ from synthad.config import (
     variant_for,
 )
 from synthad.errors import ConfigError
+from synthad.methods import get_method
+from synthad.utils.ranges import range_of
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -78,8 +83,9 @@ def test_float_accepts_int_and_scientific_string():
     assert cfg.pro_fpr_limit == pytest.approx(0.3)
 
 
-def test_range_check_reports_section():
-    with pytest.raises(ConfigError, match="evaluate: pro_fpr_limit"):
+def test_range_check_names_the_key_and_the_value():
+    message = r"evaluate\.pro_fpr_limit: 2\.0 is out of range \(must be in \(0, 1\]\)"
+    with pytest.raises(ConfigError, match=message):
         build(EvaluateConfig, {"pro_fpr_limit": 2.0}, "evaluate")
 
 
@@ -219,3 +225,121 @@ def test_variant_for_compares_normalised_overrides():
     assert variant_for(variants, "dmp", {"lk_kernels": (9, 7)}) == "a"
     assert variant_for(variants, "dmp", {"lk_kernels": [9, 7], "epochs": 1}) is None
     assert variant_for(variants, "draem", {"lk_kernels": [9, 7]}) is None
+
+
+# --------------------------------------------------------------------------- declared ranges
+def _config_classes() -> dict[str, type]:
+    """Every config dataclass: params.yaml's sections (nested too), each method's Config, SdasConfig."""
+    from synthad.methods import get_method, list_methods
+    from synthad.synthesis.sdas import SdasConfig
+
+    found = {"params": Params, "synthesis.sdas": SdasConfig}
+    # "_test_*" keys are throw-away fakes other tests register; the real methods are checked
+    found |= {f"method_params.{key}": get_method(key).Config
+              for key in list_methods() if not key.startswith("_")}
+    pending = list(found.values())
+    while pending:  # the sections reachable from Params (DataConfig -> DatasetEntry -> RtoConfig ...)
+        for tp in typing.get_type_hints(pending.pop(), include_extras=True).values():
+            for nested in _nested_dataclasses(tp):
+                if nested not in found.values():
+                    found[nested.__name__] = nested
+                    pending.append(nested)
+    return found
+
+
+def _is_dataclass_type(tp) -> bool:
+    return isinstance(tp, type) and dataclasses.is_dataclass(tp)
+
+
+def _nested_dataclasses(tp) -> list[type]:
+    if _is_dataclass_type(tp):
+        return [tp]
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin is typing.Literal:
+        return []
+    inner = args[:1] if origin is typing.Annotated else args  # not the Range metadata
+    return [cls for arg in inner for cls in _nested_dataclasses(arg)]
+
+
+def _unranged(tp, where: str) -> list[str]:
+    """Key paths of the numbers inside annotation ``tp`` that declare no Range."""
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin is typing.Annotated:
+        if args[0] in (int, float):
+            return [] if range_of(tp) is not None else [where]
+        return _unranged(args[0], where)
+    if tp in (int, float):
+        return [where]
+    if origin is typing.Literal or _is_dataclass_type(tp):  # choices; nested ones are listed apart
+        return []
+    return [bad for arg in args for bad in _unranged(arg, f"{where}[]")]
+
+
+def test_every_numeric_field_declares_a_range():
+    unranged = [
+        bad
+        for name, cls in _config_classes().items()
+        for key, tp in typing.get_type_hints(cls, include_extras=True).items()
+        for bad in _unranged(tp, f"{name}.{key}")
+    ]
+    assert not unranged, f"int/float fields without a Range (synthad.utils.ranges): {unranged}"
+
+
+def test_every_default_is_within_its_declared_range():
+    for name, cls in _config_classes().items():
+        if any(f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+               for f in dataclasses.fields(cls)):
+            continue  # VariantEntry: no default instance
+        default = cls()
+        # asdict -> build runs every default through the same range checks as params.yaml's values
+        assert build(cls, dataclasses.asdict(default), name) == default, name
+
+
+@pytest.mark.parametrize(
+    ("lr", "message"),
+    [
+        (0, r"method_params\.draem\.lr: 0\.0 is out of range \(must be > 0\)"),
+        (-1, r"method_params\.draem\.lr: -1\.0 is out of range \(must be > 0\)"),
+        (float("nan"), r"method_params\.draem\.lr: nan is not a finite number"),
+        ("nan", r"method_params\.draem\.lr: 'nan' is not a finite number"),
+        (float("inf"), r"method_params\.draem\.lr: inf is not a finite number"),
+    ],
+)
+def test_impossible_learning_rate_is_named(raw_params, lr, message):
+    raw_params["method_params"]["draem"]["lr"] = lr
+    with pytest.raises(ConfigError, match=message):
+        parse_params(raw_params)
+
+
+def test_ranges_apply_inside_lists_and_sections(raw_params):
+    with pytest.raises(ConfigError, match=r"method_params\.draem\.lr_milestones\[1\]: 1\.5 is out of range"):
+        build(get_method("draem").Config, {"lr_milestones": [0.8, 1.5]}, "method_params.draem")
+    raw_params["demo"]["n_train"] = 0
+    with pytest.raises(ConfigError, match=r"params\.yaml:demo\.n_train: 0 is out of range \(must be >= 1\)"):
+        parse_params(raw_params)
+
+
+def test_a_repeated_seed_is_an_error(raw_params):
+    raw_params["seeds"] = [0, 1, 0]
+    with pytest.raises(ConfigError, match=r"params\.yaml:seeds: seed 0 is listed more than once"):
+        parse_params(raw_params)
+    raw_params["seeds"] = [-1]
+    with pytest.raises(ConfigError, match=r"params\.yaml:seeds\[0\]: -1 is out of range"):
+        parse_params(raw_params)
+
+
+def test_categories_are_expanded_as_the_dag_does(raw_params):
+    raw_params["data"]["datasets"]["demo"]["categories"] = ["washer", "bottle"]
+    with pytest.raises(ConfigError, match=r"data\.datasets\.demo\.categories: unknown category 'bottle'"):
+        parse_params(raw_params)
+    raw_params["data"]["datasets"] = {"mvtecad": {"categories": ["all"]}}
+    with pytest.raises(ConfigError, match=r"data\.datasets\.mvtecad: unknown data set 'mvtecad'"):
+        parse_params(raw_params)
+
+
+def test_constraints_a_range_cannot_express_stay_checked():
+    # NDP-Net's FFM pads m // 2: an even kernel would grow the feature map by one pixel
+    with pytest.raises(ConfigError, match=r"method_params\.ndpnet: ffm_kernel must be odd, got 4"):
+        build(get_method("ndpnet").Config, {"ffm_kernel": 4}, "method_params.ndpnet")
+    with pytest.raises(ConfigError, match=r"report: delta_close \(6\.0\) must be <= delta_far \(5\.0\)"):
+        build(ReportConfig, {"delta_close": 6}, "report")

@@ -3,13 +3,20 @@
 Snakemake rules, DVC stages, tests and people all run the same commands. Each stage lives in
 ``synthad.stages.<module>`` and exposes ``add_arguments(parser)`` and ``run(args)``; modules are
 imported only when their stage runs, so ``synthad --help`` stays fast (no torch import).
+
+A stage ends in one line on stderr, never a traceback, for what a user can cause or fix: a
+:class:`~synthad.errors.SynthADError`, an ``OSError`` (disk full, read-only folder, missing file:
+the line names the file) and Ctrl-C (exit code 130, as a shell reports SIGINT; outputs are written
+atomically, so an interrupted stage leaves none half-written).
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import importlib
 import sys
+from importlib.metadata import PackageNotFoundError, version
 
 from synthad.errors import SynthADError
 
@@ -22,7 +29,8 @@ STAGES: dict[str, tuple[str, str]] = {
     "masks": ("masks", "compute foreground masks of one category and a contact sheet"),
     "textures": ("textures", "build the texture bank: built-in (DTD stand-in, offline) or DTD linked in"),
     "natural": ("natural", "build the natural-image bank: built-in photo crops or a folder (ImageNet, VOC)"),
-    "sdas-train": ("sdas_train", "train RealNet's SDAS diffusion model on one category's good images"),
+    "sdas-train": ("sdas_train", "train RealNet's class-conditional SDAS diffusion model of a data set"),
+    "sdas-classifier": ("sdas_classifier", "train the noisy classifier of SDAS's classifier guidance"),
     "sdas-sample": ("sdas_sample", "sample a category's SDAS anomaly bank (noise inflated by sqrt(1+s))"),
     "sdas-sheet": ("sdas_sheet", "draw SDAS samples at s = 0, 0.1, 0.2 beside real images"),
     "sia-import": ("sia_import", "link RealNet's released SIA images of one category as its SDAS bank"),
@@ -39,34 +47,86 @@ STAGES: dict[str, tuple[str, str]] = {
     "params": ("params", "validate params.yaml and print the resolved configuration"),
 }
 
+INTERRUPTED = 130  # the exit status shells give a process stopped by SIGINT (128 + 2)
+
+
+class StageHelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """``--help`` shows each option's default, also for options without a help text.
+
+    Defaults that say nothing (``None``, ``False``, an empty list) are left out.
+    """
+
+    def _format_action(self, action: argparse.Action) -> str:
+        if not action.help and _has_default(action):
+            action = copy.copy(action)  # argparse prints no help line at all for an empty help
+            action.help = "(default: %(default)s)"
+        return super()._format_action(action)
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if not _has_default(action):
+            return action.help
+        return super()._get_help_string(action)
+
+
+def _has_default(action: argparse.Action) -> bool:
+    default = action.default
+    return bool(action.option_strings) and not action.required and default is not argparse.SUPPRESS \
+        and default is not None and default is not False and default != []
+
+
+def package_version() -> str:
+    """The version of the installed ``synthad`` distribution (``unknown`` when run from a bare tree)."""
+    try:
+        return version("synthad")
+    except PackageNotFoundError:
+        return "unknown"
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser with one sub-parser per stage (stage modules load lazily)."""
     parser = argparse.ArgumentParser(prog="synthad", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"synthad {package_version()}")
     sub = parser.add_subparsers(dest="stage", metavar="<stage>", required=True)
     for name, (_, help_text) in STAGES.items():
         sub.add_parser(name, help=help_text, add_help=False)
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``synthad`` console script."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    if not argv or argv[0] not in STAGES:
-        parser.parse_args(argv)  # prints usage / the unknown-stage error and exits
-        return 2
-    module_name, help_text = STAGES[argv[0]]
+def build_stage_parser(stage: str) -> tuple[argparse.ArgumentParser, object]:
+    """The parser of one stage and its module (imported here: the first cost of running a stage)."""
+    module_name, help_text = STAGES[stage]
     module = importlib.import_module(f"synthad.stages.{module_name}")
-    stage_parser = argparse.ArgumentParser(prog=f"synthad {argv[0]}", description=help_text)
-    module.add_arguments(stage_parser)
-    args = stage_parser.parse_args(argv[1:])
+    parser = argparse.ArgumentParser(prog=f"synthad {stage}", description=help_text,
+                                     formatter_class=StageHelpFormatter)
+    module.add_arguments(parser)
+    return parser, module
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``synthad`` console script; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in STAGES:
+        build_parser().parse_args(argv)  # prints usage, the version or the unknown-stage error; exits
+        return 2
+    stage = argv[0]
     try:
-        module.run(args)
-    except SynthADError as exc:
-        print(f"synthad {argv[0]}: error: {exc}", file=sys.stderr)
+        stage_parser, module = build_stage_parser(stage)
+        module.run(stage_parser.parse_args(argv[1:]))
+    except KeyboardInterrupt:
+        print(f"synthad {stage}: interrupted", file=sys.stderr)
+        return INTERRUPTED
+    except (SynthADError, OSError) as exc:
+        print(f"synthad {stage}: error: {describe_error(exc)}", file=sys.stderr)
         return 1
     return 0
+
+
+def describe_error(exc: Exception) -> str:
+    """One line for an error: an ``OSError`` as ``<file>: <reason>``, anything else as its message."""
+    if isinstance(exc, OSError) and exc.strerror:
+        files = [str(name) for name in (exc.filename, exc.filename2) if name is not None]
+        return f"{' -> '.join(files)}: {exc.strerror}" if files else exc.strerror
+    return str(exc) or type(exc).__name__
 
 
 if __name__ == "__main__":

@@ -1,10 +1,13 @@
 """``params.yaml`` -> typed dataclasses, strictly.
 
 ``params.yaml`` is the only configuration of the pipeline. It is parsed into the dataclasses below;
-a key that no dataclass field declares, or a value of the wrong type, is a :class:`ConfigError`
-that names the full key path (``method_params.draem.lr``), so a typo never silently falls back to a
-default. Method sections are validated against each method's own ``Config`` dataclass (its
-defaults are the paper's values), see :func:`method_config`.
+a key that no dataclass field declares, a value of the wrong type, a number outside the range its
+field declares (:mod:`synthad.utils.ranges`) or a non-finite float is a :class:`ConfigError` that
+names the full key path and the value (``method_params.draem.lr: -1.0 is out of range (must be >
+0)``), so a typo never silently falls back to a default and an impossible value never trains. A
+repeated seed or a category the data set lacks is one too (:func:`parse_params`). Method sections
+are validated against each method's own ``Config`` dataclass (its defaults are the paper's values),
+see :func:`method_config`.
 
 Snakemake rules pass each job only its slice of the configuration (as JSON on the command line);
 the stage CLIs rebuild the typed object with :func:`build` so a slice is checked exactly like the
@@ -16,16 +19,27 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import math
 import re
 import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 
 from synthad.errors import ConfigError
+from synthad.utils.ranges import (
+    Fraction,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    Range,
+    Seed,
+    range_of,
+)
 
 T = typing.TypeVar("T")
 
@@ -36,7 +50,8 @@ def build(cls: type[T], value: Any, where: str) -> T:
 
     Args:
         cls: A dataclass or a supported annotation (``int``, ``float``, ``str``, ``bool``,
-            ``list[X]``, ``dict[str, X]``, ``X | None``, ``Literal[...]``, ``Any``).
+            ``list[X]``, ``dict[str, X]``, ``X | None``, ``Literal[...]``, ``Any``,
+            ``Annotated[X, Range(...)]``: ``X`` within the declared range, :mod:`synthad.utils.ranges`).
         value: Parsed YAML/JSON data.
         where: Key path used in error messages, e.g. ``"params.yaml:data"``.
 
@@ -44,7 +59,8 @@ def build(cls: type[T], value: Any, where: str) -> T:
         The typed value.
 
     Raises:
-        ConfigError: Unknown key, missing required key or wrong type; the message names ``where``.
+        ConfigError: Unknown key, missing required key, wrong type, a number outside its declared
+            range or a non-finite float; the message names ``where``.
     """
     if dataclasses.is_dataclass(cls):
         return _build_dataclass(cls, value, where)
@@ -56,27 +72,28 @@ def _build_dataclass(cls: type[T], value: Any, where: str) -> T:
         value = {}
     if not isinstance(value, dict):
         raise ConfigError(f"{where}: expected a mapping, got {type(value).__name__} {value!r}")
-    hints = typing.get_type_hints(cls)
+    hints = typing.get_type_hints(cls, include_extras=True)  # keep Annotated's ranges
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
     unknown = sorted(set(value) - set(fields))
     if unknown:
         raise ConfigError(
-            f"{where}: unknown key {_join(where, unknown[0])!r}"
+            f"{where}: unknown key {join_key(where, unknown[0])!r}"
             f" (allowed keys: {', '.join(sorted(fields))})"
         )
     kwargs = {}
     for name, f in fields.items():
         if name in value:
-            kwargs[name] = build(hints[name], value[name], _join(where, name))
+            kwargs[name] = build(hints[name], value[name], join_key(where, name))
         elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-            raise ConfigError(f"{where}: missing required key {_join(where, name)!r}")
+            raise ConfigError(f"{where}: missing required key {join_key(where, name)!r}")
     try:
         return cls(**kwargs)
-    except (ValueError, TypeError) as exc:  # __post_init__ range checks
+    except (ValueError, TypeError) as exc:  # __post_init__ checks (odd kernels, bounds between fields)
         raise ConfigError(f"{where}: {exc}") from exc
 
 
-def _join(where: str, key: str) -> str:
+def join_key(where: str, key: str) -> str:
+    """The key path ``key`` under ``where``: ``params.yaml:`` + ``seeds``, ``demo`` + ``.n_train``."""
     return f"{where}.{key}" if not where.endswith(":") else f"{where}{key}"
 
 
@@ -84,6 +101,12 @@ def _coerce(tp: Any, value: Any, where: str) -> Any:
     origin, args = typing.get_origin(tp), typing.get_args(tp)
     if tp is Any:
         return value
+    if origin is typing.Annotated:
+        coerced = build(args[0], value, where)
+        declared = range_of(tp)
+        if declared is not None:
+            declared.check(coerced, where)
+        return coerced
     if origin in (typing.Union, types.UnionType):
         return _coerce_union(args, value, where)
     if origin is Literal:
@@ -98,7 +121,7 @@ def _coerce(tp: Any, value: Any, where: str) -> Any:
     if origin is dict:
         if not isinstance(value, dict):
             raise ConfigError(f"{where}: expected a mapping, got {value!r}")
-        return {str(k): build(args[1], v, _join(where, str(k))) for k, v in value.items()}
+        return {str(k): build(args[1], v, join_key(where, str(k))) for k, v in value.items()}
     return _coerce_scalar(tp, value, where)
 
 
@@ -123,19 +146,29 @@ def _coerce_scalar(tp: type, value: Any, where: str) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
     elif tp is float:
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
-        if isinstance(value, str):  # YAML reads "1e-4" (no dot) as a string
-            try:
-                return float(value)
-            except ValueError:
-                pass
+        number = _as_float(value)
+        if number is not None:
+            if not math.isfinite(number):  # NaN / inf (YAML .nan, JSON NaN, "inf") would train garbage
+                raise ConfigError(f"{where}: {value!r} is not a finite number")
+            return number
     elif tp is str:
         if isinstance(value, str):
             return value
     else:
         raise ConfigError(f"{where}: unsupported annotation {tp!r}")
     raise ConfigError(f"{where}: expected {tp.__name__}, got {type(value).__name__} {value!r}")
+
+
+def _as_float(value: Any) -> float | None:
+    """``value`` as a float when it is a number or a numeric string, else ``None``."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):  # YAML reads "1e-4" (no dot) as a string
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
 
 
 # --------------------------------------------------------------------------- sections
@@ -156,16 +189,10 @@ class RtoConfig:
         seed: Seed of the per-image draws (each image's draw depends only on the seed and its path).
     """
 
-    max_angle: float = 30.0
-    max_shift: float = 0.1
+    max_angle: Annotated[float, Range(ge=0, le=180)] = 30.0  # degrees
+    max_shift: Annotated[float, Range(ge=0, lt=0.5)] = 0.1  # of the side: half would shift it all out
     fill: Literal["reflect", "replicate", "constant"] = "reflect"
-    seed: int = 0
-
-    def __post_init__(self):
-        if not 0 <= self.max_angle <= 180:
-            raise ValueError(f"max_angle must be in [0, 180] degrees, got {self.max_angle}")
-        if not 0 <= self.max_shift < 0.5:
-            raise ValueError(f"max_shift must be in [0, 0.5) of the side, got {self.max_shift}")
+    seed: Seed = 0
 
 
 @dataclass
@@ -222,15 +249,11 @@ class DataConfig:
 class DemoConfig:
     """``demo:`` size of the embedded generated data set (see :mod:`synthad.data.demo`)."""
 
-    image_size: int = 256
-    n_train: int = 80
-    n_test_good: int = 24
-    n_test_defect: int = 36
-    seed: int = 2026
-
-    def __post_init__(self):
-        if self.image_size < 64 or min(self.n_train, self.n_test_good, self.n_test_defect) < 1:
-            raise ValueError("demo needs image_size >= 64 and at least one image per split")
+    image_size: Annotated[int, Range(ge=64)] = 256
+    n_train: PositiveInt = 80
+    n_test_good: PositiveInt = 24
+    n_test_defect: PositiveInt = 36
+    seed: Seed = 2026
 
 
 @dataclass
@@ -238,19 +261,42 @@ class MaskSetting:
     """How the foreground mask of one category is computed (METHOD_NOTES A.3).
 
     Attributes:
-        method: ``whole`` (every pixel is foreground), ``otsu`` or ``triangle`` threshold.
+        method: ``whole`` (every pixel is foreground), ``otsu`` or ``triangle`` threshold, or
+            ``fixed`` (the level ``threshold``).
         channel: ``gray`` or an RGB channel index 0-2 to threshold.
         invert: The threshold selects the *background* (bright background, dark part), so the
             foreground is its complement.
         closing: Side of the square structuring element for binary closing (0 = off).
         opening: Side of the square structuring element for binary opening (0 = off).
+        threshold: Level of ``fixed``: pixels above it are the bright region.
+        erosion: Side of a square erosion after closing and opening (0 = off).
+        dilation: Side of a square dilation after the erosion (0 = off).
+        work_size: Compute on the image resized to ``work_size`` x ``work_size`` (kernel sides
+            count in those pixels; SLSG's rules are given at 256) and resize the mask back;
+            0 = the image's own size.
+        region: ``[top, left, bottom, right]`` fractions of the image side: foreground outside this
+            box is dropped (default: the whole image).
     """
 
-    method: Literal["whole", "otsu", "triangle"] = "whole"
+    method: Literal["whole", "otsu", "triangle", "fixed"] = "whole"
     channel: Literal["gray", 0, 1, 2] = "gray"
     invert: bool = False
-    closing: int = 0
-    opening: int = 0
+    closing: NonNegativeInt = 0
+    opening: NonNegativeInt = 0
+    threshold: Annotated[int, Range(ge=0, le=254)] = 0
+    erosion: NonNegativeInt = 0
+    dilation: NonNegativeInt = 0
+    work_size: NonNegativeInt = 0
+    region: list[Fraction] = field(default_factory=lambda: [0.0, 0.0, 1.0, 1.0])
+
+    def __post_init__(self):
+        valid = len(self.region) == 4
+        if valid:
+            top, left, bottom, right = self.region
+            valid = 0 <= top < bottom <= 1 and 0 <= left < right <= 1
+        if not valid:
+            raise ValueError(f"region must be [top, left, bottom, right] with 0 <= top < bottom <= 1 and"
+                             f" 0 <= left < right <= 1, got {self.region}")
 
 
 @dataclass
@@ -258,11 +304,12 @@ class MasksConfig:
     """``masks:`` per-category overrides, keyed ``<dataset>/<category>``.
 
     Categories without an override use the data set registry's setting (the official RealNet
-    rules for MVTec AD, VisA, MPDD and BTAD; ``whole`` otherwise).
+    rules for MVTec AD, VisA, MPDD and BTAD, the official SLSG code's for MVTec LOCO; ``whole``
+    otherwise).
     """
 
     overrides: dict[str, MaskSetting] = field(default_factory=dict)
-    sheet_images: int = 8
+    sheet_images: NonNegativeInt = 8  # 0: no contact sheet drawn
 
 
 @dataclass
@@ -287,15 +334,13 @@ class SynthesisConfig:
     natural_source: str = "builtin"
     sia_dir: str | None = None
     sdas_preview: list[str] = field(default_factory=list)
-    sheet_samples: int = 8
+    sheet_samples: PositiveInt = 8
     sdas: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self):
         bad = [entry for entry in self.sdas_preview if entry.count("/") != 1]
         if bad:
             raise ValueError(f"sdas_preview entries must be 'dataset/category', got {bad}")
-        if self.sheet_samples < 1:
-            raise ValueError("sheet_samples must be >= 1")
 
 
 @dataclass
@@ -303,24 +348,18 @@ class TrainConfig:
     """``train:`` settings shared by every method's training run."""
 
     device: Literal["auto", "cpu", "cuda"] = "auto"
-    checkpoint_every: int = 1
-    num_threads: int = 1
+    checkpoint_every: PositiveInt = 1
+    num_threads: PositiveInt = 1
 
 
 @dataclass
 class EvaluateConfig:
     """``evaluate:`` the shared evaluation protocol (DESIGN.md, METHOD_NOTES E)."""
 
-    resolution: int = 256
-    pro_fpr_limit: float = 0.3
-    spro_fpr_limit: float = 0.05
-    batch_size: int = 8
-
-    def __post_init__(self):
-        if not 0 < self.pro_fpr_limit <= 1:
-            raise ValueError("pro_fpr_limit must be in (0, 1]")
-        if not 0 < self.spro_fpr_limit <= 1:
-            raise ValueError("spro_fpr_limit must be in (0, 1] (AU-sPRO of MVTec LOCO: 0.05)")
+    resolution: PositiveInt = 256
+    pro_fpr_limit: Annotated[float, Range(gt=0, le=1)] = 0.3
+    spro_fpr_limit: Annotated[float, Range(gt=0, le=1)] = 0.05  # AU-sPRO of MVTec LOCO: 0.05
+    batch_size: PositiveInt = 8
 
 
 @dataclass
@@ -333,13 +372,17 @@ class ReportConfig:
             "pixel_f1_max",
         ]
     )
-    scale: float = 100.0
-    decimals: int = 1
-    figure_images: int = 4
-    delta_close: float = 1.0  # paper tables: ours at most this far below the claim (pp) is green
-    delta_far: float = 5.0  # ... more than this far below is red, in between orange
-    roc_max_pixels: int = 200000  # pixel ROC curves use a fixed random subset of this many pixels
+    scale: PositiveFloat = 100.0
+    decimals: NonNegativeInt = 1
+    figure_images: PositiveInt = 4
+    delta_close: NonNegativeFloat = 1.0  # paper tables: ours at most this far below the claim (pp) is green
+    delta_far: NonNegativeFloat = 5.0  # ... more than this far below is red, in between orange
+    roc_max_pixels: PositiveInt = 200000  # pixel ROC curves use a fixed random subset of this many pixels
     title: str = "SynthAD: do the papers hold up?"
+
+    def __post_init__(self):
+        if self.delta_close > self.delta_far:
+            raise ValueError(f"delta_close ({self.delta_close}) must be <= delta_far ({self.delta_far})")
 
 
 @dataclass
@@ -369,7 +412,7 @@ class Params:
     """
 
     preset: str = "demo"
-    seeds: list[int] = field(default_factory=lambda: [0])
+    seeds: list[Seed] = field(default_factory=lambda: [0])
     methods: list[str] = field(default_factory=lambda: ["draem"])
     data: DataConfig = field(default_factory=DataConfig)
     demo: DemoConfig = field(default_factory=DemoConfig)
@@ -435,12 +478,12 @@ def apply_preset(data: dict, presets_dir: str | Path = PRESETS_DIR, where: str =
     """
     name = data.get("preset", DEMO_PRESET)
     if not isinstance(name, str):
-        raise ConfigError(f"{_join(where, 'preset')}: expected a preset name, got {name!r}")
+        raise ConfigError(f"{join_key(where, 'preset')}: expected a preset name, got {name!r}")
     if name == DEMO_PRESET:
         return copy.deepcopy(data)
     path = Path(presets_dir) / f"{name}.yaml"
     if not path.is_file():
-        raise ConfigError(f"{_join(where, 'preset')}: unknown preset {name!r}, {path} does not exist"
+        raise ConfigError(f"{join_key(where, 'preset')}: unknown preset {name!r}, {path} does not exist"
                           f" (available: {', '.join(list_presets(presets_dir))})")
     overlay = load_yaml(path)
     check_overlay(overlay, path)
@@ -485,7 +528,9 @@ def load_yaml(path: str | Path) -> dict:
 def parse_params(data: dict, where: str = "params.yaml:") -> Params:
     """Validate a whole parsed ``params.yaml`` (including every method section)."""
     params = build(Params, data, where)
+    validate_seeds(params, where)
     validate_datasets(params, where)
+    validate_grid(params, where)
     validate_methods(params, where)
     validate_variants(params, where)
     validate_sdas(params, where)
@@ -506,13 +551,28 @@ def load_params(path: str | Path = "params.yaml", preset: str | None = None) -> 
     return parse_params(apply_preset(data, path.parent / PRESETS_DIR, f"{path}:"), f"{path}:")
 
 
+def validate_seeds(params: Params, where: str = "params.yaml:") -> None:
+    """Each seed once: a repeated seed would name the same run folder twice in the DAG."""
+    repeated = sorted({seed for seed in params.seeds if params.seeds.count(seed) > 1})
+    if repeated:
+        raise ConfigError(f"{join_key(where, 'seeds')}: seed {repeated[0]} is listed more than once"
+                          f" ({params.seeds}); each seed is one run")
+
+
+def validate_grid(params: Params, where: str = "params.yaml:") -> None:
+    """Expand every data set's categories as the DAG does (unknown category, ``all``, discovery)."""
+    from synthad.data.grid import check_grid  # deferred: the registry imports this module
+
+    check_grid(params, where)
+
+
 def validate_datasets(params: Params, where: str = "params.yaml:") -> None:
     """Check every ``source: rto`` entry against the registry: a known base, object categories only."""
     from synthad.data.rto import check_rto_entry  # deferred: the registry imports this module
 
     for name, entry in params.data.datasets.items():
         if entry.source == "rto":
-            check_rto_entry(name, entry, params.data.datasets, _join(where, f"data.datasets.{name}"))
+            check_rto_entry(name, entry, params.data.datasets, join_key(where, f"data.datasets.{name}"))
 
 
 def validate_methods(params: Params, where: str = "params.yaml:") -> None:
@@ -523,7 +583,7 @@ def validate_methods(params: Params, where: str = "params.yaml:") -> None:
         if key not in params.variants:  # a variant is checked by validate_variants
             get_method(key)
     for key, section in params.method_params.items():
-        method_config(key, section, _join(where, f"method_params.{key}"))
+        method_config(key, section, join_key(where, f"method_params.{key}"))
 
 
 VARIANT_NAME = re.compile(r"[a-z0-9_]+")  # also a path component and a Snakemake wildcard value
@@ -534,7 +594,7 @@ def validate_variants(params: Params, where: str = "params.yaml:") -> None:
     from synthad.methods import get_method, list_methods  # deferred: the registry imports torch
 
     for name, variant in params.variants.items():
-        at = _join(where, f"variants.{name}")
+        at = join_key(where, f"variants.{name}")
         if not VARIANT_NAME.fullmatch(name):
             raise ConfigError(f"{at}: a variant name must match [a-z0-9_]+, got {name!r}")
         if name in list_methods():
@@ -588,7 +648,7 @@ def validate_sdas(params: Params, where: str = "params.yaml:") -> None:
     """Check ``synthesis.sdas`` against :class:`~synthad.synthesis.sdas.SdasConfig` (names the bad key)."""
     from synthad.synthesis.sdas import SdasConfig  # deferred: imports diffusers
 
-    build(SdasConfig, params.synthesis.sdas, _join(where, "synthesis.sdas"))
+    build(SdasConfig, params.synthesis.sdas, join_key(where, "synthesis.sdas"))
 
 
 def method_config(key: str, section: dict | None, where: str | None = None):

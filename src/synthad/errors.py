@@ -17,6 +17,10 @@ class DataError(SynthADError, ValueError):
     """An input file is missing, unreadable or inconsistent (image, mask, index, archive)."""
 
 
+class TrainingDiverged(SynthADError, ArithmeticError):
+    """A training loss became NaN or infinite; the message names the method, epoch and step."""
+
+
 class UnknownNameError(SynthADError, KeyError):
     """A data set, category or method name that is not registered.
 

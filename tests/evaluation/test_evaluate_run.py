@@ -31,11 +31,14 @@ def test_evaluate_writes_outputs(toy):
     metrics = evaluate_run(index, model, EvaluateConfig(resolution=24, batch_size=3), out, CPU,
                            progress=False)
     on_disk = json.loads((out / "metrics.json").read_text())
-    assert on_disk == pytest.approx(metrics)
+    timing = json.loads((out / "timing.json").read_text())
+    assert on_disk | timing == pytest.approx(metrics)
     assert on_disk["n_test_images"] == 7 and on_disk["resolution"] == 24
     assert on_disk["dataset"] == "toy" and on_disk["category"] == "widget" and on_disk["seed"] == 0
-    assert on_disk["train_seconds"] == 1.5 and on_disk["train_peak_memory_mb"] == 10.0
-    assert on_disk["inference_images_per_s"] > 0 and on_disk["eval_peak_memory_mb"] > 0
+    assert set(timing) == {"device", "train_seconds", "train_peak_memory_mb", "inference_images_per_s",
+                           "eval_peak_memory_mb"} and not set(timing) & set(on_disk)
+    assert timing["train_seconds"] == 1.5 and timing["train_peak_memory_mb"] == 10.0
+    assert timing["inference_images_per_s"] > 0 and timing["eval_peak_memory_mb"] > 0
     # The bright defects are easy: the naive map finds them.
     assert on_disk["image_auroc"] == 1.0 and on_disk["pixel_auroc"] > 0.95 and on_disk["pixel_aupro"] > 0.9
     scores = pd.read_csv(out / "scores.csv")
@@ -43,6 +46,15 @@ def test_evaluate_writes_outputs(toy):
     with np.load(out / "maps.npz") as npz:
         assert npz["maps"].shape == (7, 24, 24) and npz["maps"].dtype == np.float16
         assert list(npz["paths"]) == list(scores["path"])
+
+
+def test_metrics_json_is_byte_identical_for_the_same_model(toy):
+    root, index, model = toy
+    runs = [root / "runs" / name for name in ("a", "b")]
+    for out in runs:
+        evaluate_run(index, model, EvaluateConfig(resolution=24, batch_size=3), out, CPU, progress=False)
+    for name in ("metrics.json", "scores.csv", "maps.npz"):
+        assert (runs[0] / name).read_bytes() == (runs[1] / name).read_bytes(), name
 
 
 def test_missing_files_are_named(toy):

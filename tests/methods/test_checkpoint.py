@@ -64,3 +64,18 @@ def test_without_frozen_leaves_out_the_backbone_parameters_and_checks_the_rest()
     assert torch.equal(other[1].weight, state["1.weight"]) and other[0][1].running_mean.eq(2).all()
     with pytest.raises(RuntimeError, match="toy weights do not match.*missing"):
         WithoutFrozen(model(), "1", "toy").load_state_dict(state)  # 0.0.weight is not frozen there
+
+
+def test_the_same_state_gives_the_same_bytes_whatever_the_file_name(tmp_path):
+    # torch.save to a path writes the (random, temporary) file name into the zip records.
+    for name in ("a.pt", "other_name.pt"):
+        torch.manual_seed(0)
+        save_training_state(tmp_path / name, 2, _objects(), np.random.default_rng(1), extra={"seed": 1})
+    assert (tmp_path / "a.pt").read_bytes() == (tmp_path / "other_name.pt").read_bytes()
+
+
+def test_a_state_without_an_expected_entry_is_named(tmp_path):
+    path = tmp_path / "s.pt"
+    save_training_state(path, 1, {"model": nn.Linear(3, 2)})
+    with pytest.raises(DataError, match=r"lacks optimizer, scheduler \(written by another version"):
+        load_training_state(path, _objects())

@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from synthad.errors import DataError
+from synthad.errors import DataError, TrainingDiverged
 from synthad.methods.base import FitContext
 from synthad.methods.checkpoint import load_training_state
 from synthad.methods.loop import EpochLoop, fit_identity
@@ -95,3 +95,40 @@ def test_a_phase_checkpoint_replaces_the_contexts_and_none_disables_it(tmp_path)
     assert load_training_state(tmp_path / "phase.pt", {}) == 2 and not (tmp_path / "main.pt").exists()
     list(EpochLoop(context, 2, "off", objects, rng, {}, checkpoint=None))
     assert not (tmp_path / "main.pt").exists()
+
+
+def test_a_non_finite_loss_stops_naming_the_loop_epoch_and_step(tmp_path):
+    context = FitContext(checkpoint_path=tmp_path / "state.pt", progress=False)
+    loop = EpochLoop(context, 3, "toy", {}, np.random.default_rng(0), {})
+    with pytest.raises(TrainingDiverged, match=r"^toy: loss is nan at epoch 2, step 3; lower the learning"):
+        for epoch in loop:
+            for step in range(3):
+                bad = epoch == 1 and step == 2
+                loop.check_loss(torch.tensor(float("nan") if bad else 1.0), step)
+    assert load_training_state(tmp_path / "state.pt", {}) == 1, "the last good epoch's state stays"
+    with pytest.raises(TrainingDiverged, match="generator loss is inf"):
+        loop.check_loss(torch.tensor(float("inf")), 0, "generator loss")
+
+
+def test_a_resume_replays_the_log_and_carries_seconds_and_resumes_over(tmp_path, capsys):
+    path = tmp_path / "state.pt"
+    first = FitContext(checkpoint_path=path, progress=False)
+    _run(first, total=4, stop_after=3)  # epochs 1-2 saved, epoch 3 lost with the "kill"
+    saved_seconds = torch.load(path, weights_only=True)["objects"]["run_record"]["seconds"]
+    assert saved_seconds > 0
+    rows = []
+    second = FitContext(checkpoint_path=path, log=rows.append, progress=False)
+    _run(second, total=4)
+    assert [row["epoch"] for row in rows] == [1, 2, 3, 4], "the two saved rows are replayed first"
+    assert rows[:2] == first.record.rows[:2]
+    assert second.record.resumes == [{"loop": "toy", "after_epoch": 2, "of": 4}]
+    assert second.record.seconds() > saved_seconds
+    assert f"toy: resuming from {path} after epoch 2 of 4" in capsys.readouterr().err
+
+
+def test_logged_values_become_plain_numbers():
+    rows = []
+    loop = EpochLoop(FitContext(log=rows.append, progress=False), 1, "toy", {}, np.random.default_rng(0), {})
+    loop.log({"epoch": np.int64(1), "loss": torch.tensor(0.5), "lr": np.float64(0.1)})
+    assert rows == [{"epoch": 1, "loss": 0.5, "lr": 0.1}]
+    assert [type(v) for v in rows[0].values()] == [int, float, float]

@@ -9,6 +9,8 @@ rule evaluate:
         info="results/models/{dataset}/{category}/{method}/seed{seed}/train_info.json",
     output:
         metrics="results/runs/{dataset}/{category}/{method}/seed{seed}/metrics.json",
+        # The cost figures (seconds, images/s, memory, device): apart, so metrics.json is byte-stable.
+        timing="results/runs/{dataset}/{category}/{method}/seed{seed}/timing.json",
         scores="results/runs/{dataset}/{category}/{method}/seed{seed}/scores.csv",
         maps="results/runs/{dataset}/{category}/{method}/seed{seed}/maps.npz",
     log:

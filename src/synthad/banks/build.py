@@ -11,12 +11,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 from tqdm import tqdm
 
 from synthad.banks.manifest import IMAGES, BankManifest, checksums, write_manifest
 from synthad.errors import DataError
+from synthad.utils.images import write_image
 from synthad.utils.io import atomic_dir
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
@@ -65,7 +65,7 @@ def write_image_bank(out: str | Path, images: Iterable[tuple[str, np.ndarray]], 
             path = tmp / IMAGES / f"{name}.png"
             if path.exists():
                 raise ValueError(f"duplicate bank image name {name!r}")
-            cv2.imwrite(str(path), cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2BGR))
+            write_image(path, image)
             written.append(path)
         if not written:
             raise ValueError(f"{out}: no images to write")

@@ -37,6 +37,7 @@ from synthad.data.index import read_index
 from synthad.data.loader import read_image, read_masks
 from synthad.data.registry import RTO_PREFIX, DatasetSpec, get_dataset
 from synthad.errors import ConfigError, DataError, SynthADError, UnknownNameError
+from synthad.utils.images import write_image
 from synthad.utils.io import atomic_dir, write_json
 
 BORDERS = {"reflect": cv2.BORDER_REFLECT_101, "replicate": cv2.BORDER_REPLICATE,
@@ -150,13 +151,6 @@ def _out_name(row: pd.Series) -> tuple[str, str | None]:
     return f"test/{row['defect_type']}/{stem}.png", f"ground_truth/{row['defect_type']}/{stem}_mask.png"
 
 
-def _write_png(path: Path, array: np.ndarray) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = cv2.cvtColor(array, cv2.COLOR_RGB2BGR) if array.ndim == 3 else array
-    if not cv2.imwrite(str(path), data):
-        raise DataError(f"{path}: cannot write image")
-
-
 def derive_category(index_csv: str | Path, out_dir: str | Path, config: RtoConfig,
                     progress: bool = False) -> dict:
     """Write the rotated/shifted MVTec-layout copy of one indexed category and its ``rto.json``.
@@ -182,10 +176,10 @@ def derive_category(index_csv: str | Path, out_dir: str | Path, config: RtoConfi
             raise DataError(f"{index_csv}: two images would both be written to {category}/{name}")
         t = draw_transform(config, f"{category}/{name}")
         image = read_image(row["path"])
-        _write_png(out_dir / name, warp(image, t, config.fill))
+        write_image(out_dir / name, warp(image, t, config.fill))
         if mask_name is not None:  # LOCO-like rows with several masks get their union
             mask = read_masks(row["mask_path"], row["path"], image.shape[:2]).astype(np.uint8) * 255
-            _write_png(out_dir / mask_name, warp(mask, t, config.fill, nearest=True))
+            write_image(out_dir / mask_name, warp(mask, t, config.fill, nearest=True))
         images[name] = {"source": str(row["path"]), **asdict(t)}
     kinds = None
     if "anomaly_kind" in index.columns:

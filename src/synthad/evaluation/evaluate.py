@@ -6,8 +6,11 @@ Reads a model folder written by ``synthad train`` (``model.pt``, ``config.json``
 * ``scores.csv``: ``path, label, defect_type, score`` per test image,
 * ``maps.npz``: ``maps`` float16 ``(N, R, R)`` and ``paths`` ``(N,)``, R = evaluation resolution,
 * ``metrics.json``: every metric (with image AUROC per anomaly kind and AU-sPRO where the index
-  has them, :mod:`.loco`) plus cost (training seconds and memory, inference images/s,
-  evaluation memory, device) and identifying fields.
+  has them, :mod:`.loco`), counts and identifying fields: byte-identical for the same model and
+  inputs, so its hash changes only when a result does,
+* ``timing.json``: the cost figures, which differ from run to run: ``device``, ``train_seconds``,
+  ``train_peak_memory_mb`` (from ``train_info.json``), ``inference_images_per_s`` and
+  ``eval_peak_memory_mb``; ``synthad aggregate`` reads it beside ``metrics.json``.
 
 Test images are loaded at the evaluation resolution ``R`` (bilinear; masks nearest) and given to
 ``predict`` as they are; by the method contract the maps come back at ``R``, so ground truth is
@@ -177,14 +180,16 @@ def _check_identity(identity: dict, index_path: Path, model_dir: Path) -> None:
                             f"but the index {index_path} is {key} {value!r}")
 
 
-def write_outputs(out: str | Path, test_rows: pd.DataFrame, outputs: TestOutputs, metrics: dict) -> None:
-    """Write ``scores.csv``, ``maps.npz`` and ``metrics.json`` atomically (``metrics.json`` last).
+def write_outputs(out: str | Path, test_rows: pd.DataFrame, outputs: TestOutputs, metrics: dict,
+                  timing: dict) -> None:
+    """Write ``scores.csv``, ``maps.npz``, ``timing.json`` and ``metrics.json`` (last), each atomically.
 
     Args:
         out: Run folder.
         test_rows: Index rows of the test split, in ``outputs`` order.
         outputs: Predictions (maps are stored as float16 ``(N, R, R)``).
         metrics: Everything for ``metrics.json`` (NaN is written as null).
+        timing: The cost figures for ``timing.json`` (see the module docstring).
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -194,6 +199,7 @@ def write_outputs(out: str | Path, test_rows: pd.DataFrame, outputs: TestOutputs
         scores.to_csv(tmp, index=False)
     with atomic_path(out / "maps.npz") as tmp:
         np.savez_compressed(tmp, maps=outputs.maps.astype(np.float16), paths=np.array(outputs.paths))
+    write_json(out / "timing.json", {k: _json_number(v) for k, v in timing.items()})
     write_json(out / "metrics.json", {k: _json_number(v) for k, v in metrics.items()})
 
 
@@ -210,7 +216,7 @@ def evaluate_run(index_path: str | Path, model_dir: str | Path, config: Evaluate
         progress: Show a progress bar.
 
     Returns:
-        The content of ``metrics.json``.
+        The content of ``metrics.json`` and of ``timing.json``, in one dict.
 
     Raises:
         DataError: Bad model folder, index or test image (the file is named).
@@ -232,14 +238,16 @@ def evaluate_run(index_path: str | Path, model_dir: str | Path, config: Evaluate
         "n_test_defective": int(outputs.labels.sum()),
         "resolution": config.resolution,
         "pro_fpr_limit": config.pro_fpr_limit,
-        "device": str(device),
         **compute_metrics(outputs, config.pro_fpr_limit),
         **kind_image_aurocs(test_rows, outputs.labels, outputs.scores),
         **spro_metrics(test_rows, outputs.labels, outputs.maps, config.spro_fpr_limit),
+    }
+    timing = {
+        "device": str(device),
         "train_seconds": train_info.get("train_seconds"),
         "train_peak_memory_mb": train_info.get("peak_memory_mb"),
         "inference_images_per_s": len(outputs.labels) / max(outputs.predict_seconds, 1e-9),
         "eval_peak_memory_mb": peak_memory_mb(device),
     }
-    write_outputs(out, test_rows, outputs, metrics)
-    return metrics
+    write_outputs(out, test_rows, outputs, metrics, timing)
+    return metrics | timing

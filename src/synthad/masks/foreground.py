@@ -4,11 +4,17 @@ Methods that restrict synthetic anomalies to the object (DMP, RealNet) read thes
 :class:`~synthad.config.MaskSetting` says how a category's mask is made:
 
 * ``whole``: every pixel is foreground (textures);
-* ``otsu`` / ``triangle``: threshold the grey image or one RGB channel; the pixels *above* the
-  threshold are the bright region. With ``invert=False`` the bright region is the foreground; with
-  ``invert=True`` it is the background and the foreground is its complement (the official code's
-  "gray Otsu -> background, foreground = 1 - bg");
-* then binary ``closing`` and ``opening`` with square structuring elements of the given sides.
+* ``otsu`` / ``triangle`` / ``fixed``: threshold the grey image or one RGB channel at the level
+  the method finds (or at ``threshold``); the pixels *above* it are the bright region. With
+  ``invert=False`` the bright region is the foreground; with ``invert=True`` it is the background
+  and the foreground is its complement (the official code's "gray Otsu -> background,
+  foreground = 1 - bg");
+* then binary ``closing``, ``opening``, ``erosion`` and ``dilation`` with square structuring
+  elements of the given sides, and the cut to ``region``.
+
+With ``work_size`` all of it runs on the image resized to ``work_size`` x ``work_size`` (the
+official SLSG code thresholds its 256 x 256 training images, and its kernel sides are in those
+pixels); the mask is resized back to the image (nearest neighbour).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from tqdm import tqdm
 from synthad.config import MaskSetting
 from synthad.data.loader import read_image
 from synthad.errors import DataError
+from synthad.utils.images import write_image
 from synthad.utils.io import atomic_dir
 
 _THRESHOLDS = {"otsu": threshold_otsu, "triangle": threshold_triangle}
@@ -37,7 +44,7 @@ def _plane(image: np.ndarray, channel: str | int) -> np.ndarray:
 
 
 def _morph(mask: np.ndarray, op: int, side: int) -> np.ndarray:
-    """Binary closing/opening with a ``side`` x ``side`` square (no-op for side < 2)."""
+    """Binary closing/opening/erosion/dilation with a ``side`` x ``side`` square (no-op for side < 2)."""
     if side < 2:
         return mask
     kernel = np.ones((side, side), np.uint8)
@@ -62,17 +69,43 @@ def foreground_mask(image: np.ndarray, setting: MaskSetting) -> np.ndarray:
     """
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
         raise ValueError(f"foreground_mask expects RGB uint8 (H, W, 3), got {image.dtype} {image.shape}")
-    if setting.method == "whole":
-        return np.ones(image.shape[:2], bool)
-    if setting.method not in _THRESHOLDS:
+    if setting.method not in (*_THRESHOLDS, "fixed", "whole"):
         raise ValueError(f"unknown foreground mask method {setting.method!r}")
-    plane = _plane(image, setting.channel)
-    if plane.min() == plane.max():  # a flat image has no threshold; call it all foreground
-        return np.ones(image.shape[:2], bool)
-    bright = plane > _THRESHOLDS[setting.method](plane)
-    mask = ~bright if setting.invert else bright
-    mask = _morph(mask, cv2.MORPH_CLOSE, setting.closing)
-    return _morph(mask, cv2.MORPH_OPEN, setting.opening)
+    work = image
+    if setting.work_size:  # area averaging: the anti-aliased down-sizing of the official loader
+        work = cv2.resize(image, (setting.work_size, setting.work_size), interpolation=cv2.INTER_AREA)
+    mask = _threshold(_plane(work, setting.channel), setting)
+    for op, side in ((cv2.MORPH_CLOSE, setting.closing), (cv2.MORPH_OPEN, setting.opening),
+                     (cv2.MORPH_ERODE, setting.erosion), (cv2.MORPH_DILATE, setting.dilation)):
+        mask = _morph(mask, op, side)
+    mask = _cut_to_region(mask, setting.region)
+    if mask.shape != image.shape[:2]:
+        mask = cv2.resize(mask.astype(np.uint8), image.shape[1::-1], interpolation=cv2.INTER_NEAREST) > 0
+    return mask
+
+
+def _threshold(plane: np.ndarray, setting: MaskSetting) -> np.ndarray:
+    """The thresholded ``(H, W)`` plane as a bool foreground, before any morphology."""
+    if setting.method == "whole":
+        return np.ones(plane.shape, bool)
+    if setting.method == "fixed":
+        bright = plane > setting.threshold
+    elif plane.min() == plane.max():  # a flat image has no threshold; call it all foreground
+        return np.ones(plane.shape, bool)
+    else:
+        bright = plane > _THRESHOLDS[setting.method](plane)
+    return ~bright if setting.invert else bright
+
+
+def _cut_to_region(mask: np.ndarray, region: list[float]) -> np.ndarray:
+    """``mask`` with everything outside the ``[top, left, bottom, right]`` fraction box cleared."""
+    height, width = mask.shape
+    top, left, bottom, right = region
+    keep = np.zeros_like(mask)
+    rows = slice(round(top * height), round(bottom * height))
+    cols = slice(round(left * width), round(right * width))
+    keep[rows, cols] = mask[rows, cols]
+    return keep
 
 
 def mask_file_for(mask_dir: str | Path, image_path: str | Path) -> Path:
@@ -119,8 +152,5 @@ def write_masks(index: pd.DataFrame, setting: MaskSetting, out_dir: str | Path,
     with atomic_dir(out_dir) as tmp:
         for path, target in tqdm(list(zip(paths, targets, strict=True)), desc="masks", disable=not progress):
             mask = foreground_mask(read_image(path), setting)
-            dest = tmp / target
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            if not cv2.imwrite(str(dest), mask.astype(np.uint8) * 255):
-                raise DataError(f"{dest}: could not write mask PNG")
+            write_image(tmp / target, mask.astype(np.uint8) * 255)
     return len(paths)

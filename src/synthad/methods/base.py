@@ -38,6 +38,7 @@ from torch.utils.data import Dataset
 from synthad.banks import Bank, open_bank
 from synthad.data.loader import load_pool_arrays
 from synthad.errors import DataError
+from synthad.methods.record import RunRecord
 from synthad.synthesis.sample import TrainingPool
 
 
@@ -71,10 +72,13 @@ class FitContext:
             categories, for methods that need ``"dataset_images"``; read them with :meth:`source_pool`.
             Empty for a one-category data set.
         log: Called once per epoch with a flat dict of numbers (epoch, losses, lr, seconds); the
-            training stage writes these rows to ``train_log.csv``.
+            training stage writes these rows to ``train_log.csv``. On a resume the epoch loop
+            first replays the rows of the earlier pieces, so ``log`` sees every epoch once.
         progress: Show a progress bar.
         pretrained: Weights file written by ``synthad pretrain`` (methods with ``has_pretraining``);
             ``None`` when not given.
+        record: The rows, training seconds and resumes of the run so far, kept in the checkpoints
+            by the epoch loop; the training stage reads its totals (``record.seconds()``).
     """
 
     seed: int = 0
@@ -86,6 +90,7 @@ class FitContext:
     log: Callable[[dict[str, float]], None] = lambda row: None
     progress: bool = True
     pretrained: Path | None = None
+    record: RunRecord = field(default_factory=RunRecord)
 
     def seed_generators(self) -> np.random.Generator:
         """Seed torch's global generator with ``seed`` and return a NumPy generator seeded alike.

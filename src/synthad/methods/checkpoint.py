@@ -1,7 +1,8 @@
 """Resumable training state for any method's loop: modules, optimisers, schedulers, epoch, RNGs.
 
-The state is saved atomically (a crash mid-save leaves the previous checkpoint intact) and only holds
-tensors, numbers, strings and containers of them, so ``torch.load(weights_only=True)`` reads it.
+The state is saved atomically (a crash mid-save leaves the previous checkpoint intact) and
+byte-reproducibly (:func:`~synthad.utils.io.save_torch`), and only holds tensors, numbers, strings and
+containers of them, so ``torch.load(weights_only=True)`` reads it.
 NumPy generator states are stored as their ``bit_generator.state`` dict (plain ints and strings).
 """
 
@@ -14,7 +15,7 @@ import numpy as np
 import torch
 
 from synthad.errors import DataError
-from synthad.utils.io import atomic_path
+from synthad.utils.io import save_torch
 
 
 def save_training_state(path: str | Path, epoch: int, objects: dict[str, Any],
@@ -35,8 +36,7 @@ def save_training_state(path: str | Path, epoch: int, objects: dict[str, Any],
         "numpy_rng": rng.bit_generator.state if rng is not None else None,
         "extra": extra or {},
     }
-    with atomic_path(path) as tmp:
-        torch.save(state, tmp)
+    save_torch(state, path)
 
 
 def load_training_state(path: str | Path | None, objects: dict[str, Any],
@@ -53,7 +53,8 @@ def load_training_state(path: str | Path | None, objects: dict[str, Any],
         The number of completed epochs to continue from (0 when nothing was restored).
 
     Raises:
-        DataError: The file is unreadable or belongs to a different run.
+        DataError: The file is unreadable, belongs to a different run, or lacks one of ``objects``
+            (written by another version of SynthAD).
     """
     if path is None or not Path(path).is_file():
         return 0
@@ -63,6 +64,10 @@ def load_training_state(path: str | Path | None, objects: dict[str, Any],
         raise DataError(f"{path}: cannot read training checkpoint ({exc}); delete it to restart") from exc
     if extra is not None and state.get("extra") != extra:
         raise DataError(f"{path}: checkpoint belongs to a different run configuration; delete it to restart")
+    missing = sorted(set(objects) - set(state["objects"]))
+    if missing:
+        raise DataError(f"{path}: checkpoint lacks {', '.join(missing)} (written by another version of"
+                        " SynthAD); delete it to restart")
     for name, obj in objects.items():
         obj.load_state_dict(state["objects"][name])
     torch.set_rng_state(state["torch_rng"])

@@ -1,7 +1,8 @@
 """Collect every run's ``metrics.json`` into one long table (``results/metrics.csv``).
 
 Columns: ``dataset, category, method, seed, metric, value`` -- one row per numeric field of each
-``metrics.json`` (metrics, cost figures and counts such as ``n_test_images``). Non-numeric fields
+``metrics.json`` (metrics and counts such as ``n_test_images``) and of the ``timing.json`` beside it
+(the cost figures, kept apart so that ``metrics.json`` is byte-stable). Non-numeric fields
 (``device``) are identification, not measurements, and are left out; ``null`` (an undefined
 metric) becomes NaN so the row is kept and tables show "--".
 
@@ -41,13 +42,17 @@ def find_metrics_files(runs_dir: str | Path) -> list[Path]:
 
 
 def read_metrics_file(path: str | Path) -> list[dict]:
-    """Rows of the long table for one ``metrics.json``.
+    """Rows of the long table for one ``metrics.json`` and the ``timing.json`` beside it (if any).
 
     Raises:
-        DataError: The file is unreadable, not a JSON object, or lacks an identifying key.
+        DataError: A file is unreadable, not a JSON object, or ``metrics.json`` lacks an
+            identifying key.
     """
     path = Path(path)
     data = read_json_object(path)
+    timing = path.parent / "timing.json"
+    if timing.is_file():
+        data |= {k: v for k, v in read_json_object(timing).items() if k not in KEYS}
     missing = [k for k in KEYS if data.get(k) is None]
     if missing:
         raise DataError(f"{path}: lacks identifying key(s) {', '.join(missing)}")

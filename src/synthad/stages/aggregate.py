@@ -20,16 +20,17 @@ from pathlib import Path
 from synthad.errors import DataError
 from synthad.report.aggregate import collect, find_metrics_files, write_metrics_csv
 from synthad.report.settings import collect_settings, write_settings_csv
+from synthad.stages.options import output_path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the command-line options of ``synthad aggregate``."""
     parser.add_argument("metrics", nargs="*", type=Path, help="metrics.json files")
     parser.add_argument("--runs-dir", type=Path, help="collect every metrics.json below this folder")
-    parser.add_argument("--out", required=True, type=Path, help="results/metrics.csv")
+    parser.add_argument("--out", required=True, type=output_path, help="results/metrics.csv")
     parser.add_argument("--models-dir", type=Path, default=Path("results/models"),
                         help="model folders of the runs (config.json, train_info.json)")
-    parser.add_argument("--settings-out", type=Path,
+    parser.add_argument("--settings-out", type=output_path,
                         help="also write the run settings, e.g. results/run_settings.csv")
 
 

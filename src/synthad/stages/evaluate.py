@@ -7,8 +7,8 @@ Example::
         --params-json '{"resolution": 256, "pro_fpr_limit": 0.3, "batch_size": 8}' \
         --out results/runs/demo/bottle/draem/seed0
 
-Writes ``scores.csv``, ``maps.npz`` and ``metrics.json`` into ``--out``
-(see :mod:`synthad.evaluation.evaluate`).
+Writes ``scores.csv``, ``maps.npz``, ``metrics.json`` (byte-stable) and ``timing.json`` (the cost
+figures) into ``--out`` (see :mod:`synthad.evaluation.evaluate`).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 import torch
 
 from synthad.config import EvaluateConfig, parse_slice
+from synthad.stages.options import output_path
 from synthad.utils.runtime import select_device
 
 
@@ -27,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--index", required=True, type=Path, help="data/index/<dataset>/<category>.csv")
     parser.add_argument("--model-dir", required=True, type=Path, help="output folder of `synthad train`")
     parser.add_argument("--params-json", default="{}", help="the evaluate: section (JSON)")
-    parser.add_argument("--out", required=True, type=Path, help="run folder to write")
+    parser.add_argument("--out", required=True, type=output_path, help="run folder to write")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch default)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")

@@ -9,8 +9,11 @@ from __future__ import annotations
 import argparse
 import csv
 import dataclasses
+import glob
 import hashlib
 import json
+import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,20 +23,34 @@ import torch
 from synthad.config import TrainConfig, method_config, parse_slice
 from synthad.errors import ConfigError
 from synthad.methods import get_method
-from synthad.utils.io import atomic_path, write_json
+from synthad.stages.options import output_path, with_method_keys
+from synthad.utils.io import atomic_path, save_torch, write_json
+from synthad.utils.ranges import Seed, range_of
 from synthad.utils.runtime import seed_everything, select_device
 
 
 def add_run_arguments(parser: argparse.ArgumentParser, method_help: str, out_help: str) -> None:
     """Declare the options every method run has (``--index``, ``--method``, ``--seed``, ...)."""
     parser.add_argument("--index", required=True, help="data/index/<dataset>/<category>.csv")
-    parser.add_argument("--method", required=True, help=method_help)
-    parser.add_argument("--seed", type=int, required=True)
-    parser.add_argument("--out", required=True, type=Path, help=out_help)
+    parser.add_argument("--method", required=True, help=with_method_keys(method_help))
+    parser.add_argument("--seed", type=seed_argument, required=True, help="a seed of params.yaml `seeds`")
+    parser.add_argument("--out", required=True, type=output_path, help=out_help)
     parser.add_argument("--params-json", default="{}", help="the method's method_params section (JSON)")
     parser.add_argument("--train-json", default="{}", help="the train: section (JSON)")
-    parser.add_argument("--checkpoint", type=Path, help="resumable state file (default: derived)")
+    parser.add_argument("--checkpoint", type=output_path, help="resumable state file (default: derived)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def seed_argument(text: str) -> int:
+    """``--seed``: an integer in the range of params.yaml's ``seeds`` (argparse reports a bad one)."""
+    try:
+        seed = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    message = range_of(Seed).error(seed)
+    if message is not None:
+        raise argparse.ArgumentTypeError(message)
+    return seed
 
 
 @dataclass
@@ -100,22 +117,48 @@ def default_checkpoint(out: Path, identity: dict) -> Path:
     return out.parent / f".{out.name}.state-{digest}.pt"
 
 
+def remove_stale_states(out: Path, keep: list[Path]) -> None:
+    """Delete the resumable states beside ``out`` that a run of another configuration left behind.
+
+    A killed run leaves ``.<out>.state-<hash>.pt`` (and files named after it: its artifacts
+    ``<state>.<name>.json``, SLSG's ``<state>.gptnet``); once the configuration changed, its hash is
+    never asked for again. Each such state is deleted with one line on stderr.
+
+    Args:
+        out: The run's output folder.
+        keep: This run's state files (their hashes stay).
+    """
+    if not out.parent.is_dir():
+        return
+    pattern = re.compile(rf"\.{re.escape(out.name)}\.state-[0-9a-f]+\.pt")
+    stale: dict[str, list[Path]] = {}
+    for path in sorted(out.parent.glob(f".{glob.escape(out.name)}.state-*")):
+        state = pattern.match(path.name)
+        if state and state.group() not in {k.name for k in keep}:
+            stale.setdefault(state.group(), []).append(path)
+    for name, paths in stale.items():
+        for path in paths:
+            path.unlink(missing_ok=True)
+        print(f"removed the training state {out.parent / name} of another configuration"
+              f" ({len(paths)} file(s))", file=sys.stderr)
+
+
 def write_run_folder(out: Path, weights: dict, identity: dict, log_rows: list[dict],
                      names: tuple[str, str, str], info: dict) -> None:
     """Write the run folder: weights, ``config.json``, an info JSON and the per-epoch log CSV.
 
     Args:
         out: The run folder (created).
-        weights: State dict, saved with ``torch.save`` (readable with ``weights_only=True``).
+        weights: State dict, saved byte-reproducibly (readable with ``weights_only=True``).
         identity: The run identity (``config.json``).
         log_rows: One flat dict per epoch; the CSV's columns are the union of their keys.
         names: File names of the weights, the info JSON and the log CSV.
-        info: Seconds, memory, device and counts (the info JSON).
+        info: Seconds, memory, device, counts and resumes (the info JSON, the run's only timing file
+            besides the log's ``seconds`` column).
     """
     weights_name, info_name, log_name = names
     out.mkdir(parents=True, exist_ok=True)
-    with atomic_path(out / weights_name) as tmp:
-        torch.save(weights, tmp)
+    save_torch(weights, out / weights_name)
     write_json(out / "config.json", identity)
     write_json(out / info_name, info)
     with atomic_path(out / log_name) as tmp, tmp.open("w", newline="") as handle:

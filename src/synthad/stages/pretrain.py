@@ -8,16 +8,16 @@ Some methods pre-train part of their network on a self-supervised task before th
 * ``pretrained.pt``: the weights (loadable with ``torch.load(weights_only=True)``), which
   ``synthad train --pretrained <out>/pretrained.pt`` hands to ``fit``,
 * ``config.json``: method key, its typed config, dataset, category, seed,
-* ``pretrain_log.csv``: one row per pre-training epoch; ``pretrain_info.json``: seconds, memory, device.
+* ``pretrain_log.csv``: one row per pre-training epoch; ``pretrain_info.json``: seconds, memory, device,
+  ``epochs`` and ``resumes``, as ``train_info.json`` (:mod:`synthad.stages.train`).
 
 As for ``synthad train``, the resumable state is a hidden file beside ``--out`` named after a hash of
-the run, deleted when the phase is done.
+the run (a state of another configuration is deleted at the start), deleted when the phase is done.
 """
 
 from __future__ import annotations
 
 import argparse
-import time
 
 import torch
 
@@ -29,6 +29,7 @@ from synthad.stages.method_run import (
     MethodRun,
     add_run_arguments,
     default_checkpoint,
+    remove_stale_states,
     run_identity,
     write_run_folder,
 )
@@ -53,14 +54,14 @@ def run(args: argparse.Namespace) -> None:
     train_set = ImageDataset(index[index["split"] == "train"], setup.image_size)
     identity = run_identity(args, setup.config) | {"phase": "pretrain"}
     checkpoint = args.checkpoint or default_checkpoint(args.out, identity)
+    remove_stale_states(args.out, [default_checkpoint(args.out, identity), checkpoint])
     log_rows: list[dict] = []
     context = FitContext(seed=args.seed, device=device, checkpoint_path=checkpoint,
                          checkpoint_every=setup.train.checkpoint_every, log=log_rows.append,
                          progress=not args.no_progress)
-    start = time.perf_counter()
     weights = setup.method_cls(setup.config, device).pretrain(train_set, context)
-    info = {"pretrain_seconds": time.perf_counter() - start, "peak_memory_mb": peak_memory_mb(device),
+    info = {"pretrain_seconds": context.record.seconds(), "peak_memory_mb": peak_memory_mb(device),
             "device": str(device), "n_train_images": len(train_set), "threads": torch.get_num_threads(),
-            "epochs": len(log_rows)}
+            "epochs": len(log_rows), "resumes": context.record.resumes}
     write_run_folder(args.out, weights, identity, log_rows, PRETRAIN_FILES, info)
     checkpoint.unlink(missing_ok=True)

@@ -4,8 +4,13 @@ Writes to ``--out`` (``results/models/<dataset>/<category>/<method>/seed<k>/``):
 
 * ``model.pt``: the method's ``state_dict()`` (loadable with ``torch.load(weights_only=True)``),
 * ``config.json``: method key, its typed config, dataset, category, seed,
-* ``train_log.csv``: one row per epoch (losses, learning rate, seconds),
-* ``train_info.json``: training seconds, peak memory, device, number of training images,
+* ``train_log.csv``: one row per epoch (losses, learning rate, seconds), every epoch of the run
+  even when it was interrupted and resumed,
+* ``train_info.json``: training seconds (summed over the pieces of a resumed run), peak memory,
+  device, threads, number of training images, ``epochs`` (rows of the log) and ``resumes`` (one
+  ``{"loop", "after_epoch", "of"}`` per resume; ``[]`` for an uninterrupted run). It is the folder's
+  only timing file besides the log's ``seconds`` column: ``model.pt`` and ``config.json`` are
+  byte-identical for the same seed and inputs,
 * ``<name>.json``: artifacts a method cached as ``<checkpoint>.<name>.json`` (RealNet: ``afs.json``).
 
 ``--pretrained <file>`` hands the weights of a method's separate pre-training phase (``synthad
@@ -14,13 +19,15 @@ pretrain``, e.g. SLSG's GPT-Net) to ``fit`` as ``context.pretrained``; its hash 
 The resumable training state is kept *outside* ``--out`` (``--checkpoint``, by default a hidden
 file beside it, ``.seed<k>.state-<hash>.pt``) because Snakemake deletes the outputs of an
 interrupted job before re-running it; the file name carries a hash of everything that defines the
-run, so a changed config never resumes from a stale state. It is deleted once training finishes.
+run, so a changed config never resumes from a stale state; a state of another configuration found
+beside ``--out`` at the start is deleted (one line on stderr). It is deleted once training finishes.
+A NaN or infinite loss stops training with an error naming the method, epoch and step (exit 1, no
+``model.pt``; the checkpoint of the last good epoch stays).
 """
 
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 
 import torch
@@ -34,6 +41,7 @@ from synthad.stages.method_run import (
     MethodRun,
     add_run_arguments,
     default_checkpoint,
+    remove_stale_states,
     run_identity,
     write_run_folder,
 )
@@ -74,6 +82,7 @@ def run(args: argparse.Namespace) -> None:
 
     identity = run_identity(args, config)
     checkpoint = args.checkpoint or default_checkpoint(args.out, identity)
+    remove_stale_states(args.out, [default_checkpoint(args.out, identity), checkpoint])
     method = method_cls(config, device)
     log_rows: list[dict] = []
     context = FitContext(
@@ -82,12 +91,11 @@ def run(args: argparse.Namespace) -> None:
         dataset_sources=_dataset_sources(args, method_cls.needs_for(config)),
         log=log_rows.append, progress=not args.no_progress, pretrained=args.pretrained,
     )
-    start = time.perf_counter()
     method.fit(train_set, context)
-    seconds = time.perf_counter() - start
     write_run_folder(args.out, method.state_dict(), identity, log_rows, TRAIN_FILES, {
-        "train_seconds": seconds, "peak_memory_mb": peak_memory_mb(device), "device": str(device),
-        "n_train_images": len(train_set), "threads": torch.get_num_threads(), "epochs": len(log_rows),
+        "train_seconds": context.record.seconds(), "peak_memory_mb": peak_memory_mb(device),
+        "device": str(device), "n_train_images": len(train_set), "threads": torch.get_num_threads(),
+        "epochs": len(log_rows), "resumes": context.record.resumes,
     })
     _collect_artifacts(checkpoint, args.out)
     checkpoint.unlink(missing_ok=True)

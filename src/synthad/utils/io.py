@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import shutil
@@ -28,6 +29,9 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         yield tmp
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the file normal permissions
         os.replace(tmp, path)
+    except OSError as exc:
+        _name_output(exc, path)
+        raise
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -44,8 +48,23 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
         if path.exists():
             shutil.rmtree(path)
         os.replace(tmp, path)
+    except OSError as exc:
+        _name_output(exc, path)
+        raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _name_output(exc: OSError, path: Path) -> None:
+    """Raise a failed ``write()``'s error again, naming ``path``; return for any other error.
+
+    Disk full or an I/O error on an open file raises a plain ``OSError(errno, strerror)`` without
+    a file name, and the CLI's one-line message is ``<file>: <reason>``: the output it was for is
+    the best name there is. Subclasses (``requests``' network errors, ...) pass unchanged, as
+    callers may catch them by type.
+    """
+    if type(exc) is OSError and exc.filename is None and exc.errno is not None:
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
 
 
 def _umask() -> int:
@@ -58,6 +77,21 @@ def write_json(path: str | Path, data: Any) -> None:
     """Write ``data`` as indented JSON, atomically."""
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def save_torch(obj: Any, path: str | Path) -> None:
+    """``torch.save`` ``obj`` to ``path`` atomically and byte-reproducibly.
+
+    ``torch.save`` to a file names the zip records after the file (``<stem>/data.pkl``), so saving
+    through :func:`atomic_path`'s random temporary name made every ``model.pt`` differ; saved to a
+    buffer, the records are always ``archive/...`` and the same object gives the same bytes.
+    """
+    import torch  # deferred: keeps this module light for the stages that never save tensors
+
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(buffer.getbuffer())
 
 
 def write_text(path: str | Path, text: str) -> None:

@@ -22,7 +22,6 @@ import zlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-import cv2
 import numpy as np
 from tqdm import tqdm
 
@@ -31,6 +30,7 @@ from synthad.data.demo import defects as D
 from synthad.data.demo.objects import render_circuit, render_washer, sample_circuit, sample_washer
 from synthad.data.demo.textures import render_fabric, render_marble
 from synthad.errors import DataError, UnknownNameError
+from synthad.utils.images import write_image
 from synthad.utils.io import atomic_dir
 
 # Structural defect painters: (rng, clean image (S,S,3), foreground alpha (S,S)) -> image.
@@ -127,13 +127,6 @@ def camera(rng: np.random.Generator, image: np.ndarray) -> np.ndarray:
     return (np.clip(noisy, 0, 1) * 255 + 0.5).astype(np.uint8)
 
 
-def _write_png(path: Path, rgb_or_mask: np.ndarray) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = rgb_or_mask if rgb_or_mask.ndim == 2 else cv2.cvtColor(rgb_or_mask, cv2.COLOR_RGB2BGR)
-    if not cv2.imwrite(str(path), data):
-        raise DataError(f"{path}: could not write PNG")
-
-
 def _jobs(category: str, config: DemoConfig) -> list[tuple[str, str, int]]:
     """(split, defect type, number) of every image of a category; defects spread round-robin."""
     jobs = [("train", "good", i) for i in range(config.n_train)]
@@ -149,10 +142,10 @@ def write_category(root: Path, category: str, config: DemoConfig, progress: bool
         rng = image_rng(config.seed, category, split, defect, number)
         image, mask, _ = render_sample(category, defect, rng, config.image_size)
         stem = f"{number:03d}"
-        _write_png(root / category / split / defect / f"{stem}.png", image)
+        write_image(root / category / split / defect / f"{stem}.png", image)
         if defect != "good":
-            _write_png(root / category / "ground_truth" / defect / f"{stem}_mask.png",
-                       mask.astype(np.uint8) * 255)
+            write_image(root / category / "ground_truth" / defect / f"{stem}_mask.png",
+                        mask.astype(np.uint8) * 255)
 
 
 def generate_demo(out: str | Path, config: DemoConfig | None = None,
