@@ -53,10 +53,11 @@ def train_step_seconds(cfg: SdasConfig, steps: int, device: torch.device) -> flo
     scheduler = build_scheduler(cfg)
     tables = DiffusionTables(scheduler, device)
     data = torch.randint(0, 256, (64, 3, cfg.image_size, cfg.image_size), dtype=torch.uint8, device=device)
+    labels = torch.zeros(len(data), dtype=torch.long, device=device)  # one class: unconditional
     rng = np.random.default_rng(0)
 
     def step():
-        train_step(unet, optimizer, data, rng, scheduler, tables, cfg)
+        train_step(unet, optimizer, data, labels, rng, scheduler, tables, cfg)
 
     return median_seconds(step, steps, device)
 

@@ -1,6 +1,7 @@
 """LOCO evaluation end to end on a tiny fake LOCO folder.
 
-Saturations in the index, AU-sPRO and image AUROC per anomaly kind in ``metrics.json``.
+Saturations in the index, AU-sPRO (per anomaly kind, their mean as the headline, pooled) and image
+AUROC per anomaly kind in ``metrics.json``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from synthad.data.layouts import build_index
 from synthad.data.registry import get_dataset
 from synthad.errors import DataError
 from synthad.evaluation.evaluate import evaluate_run
+from synthad.evaluation.loco import spro_metrics
 from synthad.evaluation.spro import load_instances
 
 CATEGORY = "breakfast_box"
@@ -84,7 +86,7 @@ def test_evaluate_reports_auspro_per_kind(tmp_path):
     metrics = evaluate_run(index, model, config, tmp_path / "run", torch.device("cpu"), progress=False)
     assert metrics["spro_fpr_limit"] == 0.05 and metrics["spro_instances_lost"] == 0
     # the bright boxes are found: everything near 1 (the fake map is blurred by its resizing)
-    for key in ("pixel_auspro", "pixel_auspro_logical", "pixel_auspro_structural"):
+    for key in ("pixel_auspro", "pixel_auspro_pooled", "pixel_auspro_logical", "pixel_auspro_structural"):
         assert 0.5 < metrics[key] <= 1.0, key
     assert metrics["image_auroc_logical"] == 1.0 and metrics["image_auroc_structural"] == 1.0
     # the stored maps give the same number as the brute force over every threshold
@@ -97,10 +99,35 @@ def test_evaluate_reports_auspro_per_kind(tmp_path):
     structural = instances.images == rows.index[rows["defect_type"] == "structural_anomalies"][0]
     assert instances.saturation[structural][0] == pytest.approx(7.2)
     assert maps.shape == (len(rows), 24, 24)  # float16 on disk: compare loosely
-    assert metrics["pixel_auspro"] == pytest.approx(brute_auspro(maps, instances), abs=0.02)
+    assert metrics["pixel_auspro_pooled"] == pytest.approx(brute_auspro(maps, instances), abs=0.02)
     logical = ((rows["label"] == 0) | (rows["anomaly_kind"] == "logical")).to_numpy()
     assert metrics["pixel_auspro_logical"] == pytest.approx(
         brute_auspro(maps[logical], instances.subset(logical)), abs=0.02)
+
+
+def test_headline_auspro_is_the_mean_of_the_kinds_not_the_pooled_curve(tmp_path):
+    """The official LOCO headline: 0.5 * (structural + logical), each kind with the good images."""
+    make_loco(tmp_path / "raw")
+    build_index(get_dataset("mvtec_loco"), tmp_path / "raw", CATEGORY, tmp_path / "i.csv")
+    rows = read_index(tmp_path / "i.csv")
+    rows = rows[rows["split"] == "test"].reset_index(drop=True)
+    labels, kinds = rows["label"].to_numpy(), rows["anomaly_kind"].astype(str).to_numpy()
+    instances = load_instances(rows, 24)
+    maps = np.random.default_rng(0).random((len(rows), 24, 24))
+    for mask, image in zip(instances.masks, instances.images, strict=True):
+        if kinds[image] == "logical":  # the 3 logical instances are found, the structural one is not
+            maps[image][mask] += 1.0
+    metrics = spro_metrics(rows, labels, maps, 0.05)
+    per_kind = {}
+    for kind in ("logical", "structural"):
+        keep = (labels == 0) | (kinds == kind)
+        per_kind[kind] = brute_auspro(maps[keep], instances.subset(keep))
+        assert metrics[f"pixel_auspro_{kind}"] == pytest.approx(per_kind[kind], abs=1e-9)
+    assert per_kind["logical"] == pytest.approx(1.0) and per_kind["structural"] < 0.2
+    headline = (per_kind["logical"] + per_kind["structural"]) / 2
+    assert metrics["pixel_auspro"] == pytest.approx(headline, abs=1e-9)
+    assert metrics["pixel_auspro_pooled"] == pytest.approx(brute_auspro(maps, instances), abs=1e-9)
+    assert metrics["pixel_auspro_pooled"] - metrics["pixel_auspro"] > 0.15  # 3 of 4 instances vs 1 of 2 kinds
 
 
 def test_no_saturation_no_spro(tmp_path):

@@ -7,10 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synthad.config import MaskSetting
+from synthad.config import MaskSetting, build
 from synthad.data.demo import MASK_SETTINGS
 from synthad.data.demo.generate import image_rng, render_sample
 from synthad.data.loader import read_image, read_mask
+from synthad.data.registry import get_dataset, mask_setting
+from synthad.errors import ConfigError
 from synthad.masks import foreground_mask, mask_file_for, write_masks
 from synthad.masks.sheet import contact_sheet
 
@@ -52,6 +54,81 @@ def test_closing_fills_holes_and_opening_removes_specks():
     clean = foreground_mask(image, MaskSetting(method="otsu", closing=5, opening=3))
     assert clean[31, 31] and not clean[2, 2]
     assert (clean == disk).mean() > 0.99
+
+
+def _dark_with_bright_boxes(shape, *boxes):
+    """Near-black RGB image (every channel 4) with blue-ish boxes ``(y0, y1, x0, x1)`` (blue 180)."""
+    image = np.full((*shape, 3), 4, np.uint8)
+    for y0, y1, x0, x1 in boxes:
+        image[y0:y1, x0:x1] = (60, 120, 180)
+    return image
+
+
+def test_fixed_level_then_erosion_then_dilation():
+    image = _dark_with_bright_boxes((60, 60), (10, 30, 10, 30), (45, 48, 5, 55))  # a square, a 3-px bar
+    raw = foreground_mask(image, MaskSetting(method="fixed", channel=2, threshold=8))
+    assert raw.sum() == 20 * 20 + 3 * 50
+    assert not foreground_mask(image, MaskSetting(method="fixed", channel=2, threshold=180)).any()
+    eroded = foreground_mask(image, MaskSetting(method="fixed", channel=2, threshold=8, erosion=5))
+    assert eroded.sum() == 16 * 16  # 2 px off each side of the square; the bar is gone
+    both = foreground_mask(image, MaskSetting(method="fixed", channel=2, threshold=8, erosion=5, dilation=3))
+    assert both.sum() == 18 * 18 and both[19, 19]
+    dark = foreground_mask(image, MaskSetting(method="fixed", channel=2, threshold=8, invert=True))
+    assert (dark == ~raw).all()
+
+
+def test_work_size_and_region():
+    image = _dark_with_bright_boxes((200, 100), (20, 180, 10, 90))  # tall image, like juice_bottle
+    setting = MaskSetting(method="fixed", channel=2, threshold=8, work_size=32, region=[0.0, 0.0, 0.5, 1.0])
+    mask = foreground_mask(image, setting)
+    assert mask.shape == (200, 100)
+    assert not mask[100:].any()  # cut to the upper half
+    truth = np.zeros((200, 100), bool)
+    truth[20:100, 10:90] = True
+    assert (mask & truth).sum() / (mask | truth).sum() > 0.95
+    # kernel sides count in work_size pixels: erosion 5 at 32 px takes 2 / 32 of the height off the top
+    setting = MaskSetting(method="fixed", channel=2, threshold=8, work_size=32, erosion=5)
+    eroded = foreground_mask(image, setting)
+    first = int(np.argmax(eroded.any(axis=1)))
+    assert 20 + 2 * 200 / 32 - 7 <= first <= 20 + 2 * 200 / 32 + 7
+
+
+@pytest.mark.parametrize("region", [[0.5, 0.0, 0.4, 1.0], [0.0, 0.0, 1.0, 1.5], [0.0, 1.0]])
+def test_bad_region_is_a_config_error(region):
+    with pytest.raises(ConfigError, match="region"):
+        build(MaskSetting, {"method": "fixed", "region": region}, "masks.overrides.x")
+
+
+# MVTec LOCO image sizes (H, W) divided by 4; the rules run at 256 x 256 whatever the size.
+LOCO_THRESHOLDED = {"juice_bottle": (400, 200), "pushpins": (250, 425), "splicing_connectors": (212, 425)}
+
+
+@pytest.mark.parametrize("category", sorted(LOCO_THRESHOLDED))
+def test_loco_rules_find_a_bright_object_on_a_dark_background(category):
+    """The official SLSG rules keep the pixels whose blue exceeds a low level (dark backgrounds)."""
+    setting = mask_setting(get_dataset("mvtec_loco"), category)
+    assert setting.method == "fixed" and setting.channel == 2 and setting.work_size == 256
+    h, w = LOCO_THRESHOLDED[category]
+    box = (h // 5, 4 * h // 5, w // 4, 3 * w // 4)
+    mask = foreground_mask(_dark_with_bright_boxes((h, w), box), setting)
+    truth = np.zeros((h, w), bool)
+    truth[box[0]:box[1], box[2]:box[3]] = True
+    assert 0.1 < mask.mean() < 0.9  # neither empty nor the whole image
+    assert (mask & truth).sum() / (mask | truth).sum() > 0.75
+
+
+def test_loco_juice_bottle_drops_the_right_and_bottom_strips():
+    """The official rule clears columns >= 201 and rows >= 240 of its 256 x 256 mask."""
+    h, w = LOCO_THRESHOLDED["juice_bottle"]
+    image = _dark_with_bright_boxes((h, w), (h // 5, 4 * h // 5, int(0.85 * w), w), (int(0.96 * h), h, 0, w))
+    assert not foreground_mask(image, mask_setting(get_dataset("mvtec_loco"), "juice_bottle")).any()
+
+
+def test_every_loco_category_has_a_registered_setting():
+    settings = get_dataset("mvtec_loco").mask_settings
+    assert set(settings) == set(get_dataset("mvtec_loco").categories)
+    # the official SLSG code restricts nothing on these two (SLSG README, "Foreground on MVTec LOCO")
+    assert settings["breakfast_box"] == settings["screw_bag"] == {"method": "whole"}
 
 
 def test_bad_image_is_rejected():

@@ -16,7 +16,7 @@ from synthad.methods.dmp.model import DefectPredictionNetwork, RepLKEncoder
 from synthad.methods.draem.model import DiscriminativeSubNetwork
 from synthad.nn import SSIMLoss, focal_loss
 from synthad.nn.large_kernel import ReparamLargeKernelConv
-from synthad.synthesis import TrainingPool
+from synthad.synthesis import DraemSynthesizer, TrainingPool
 
 TINY = dict(image_size=32, rec_base_width=4, batch_size=2, epochs=2, lk_channels=[4, 8, 8, 8],
             lk_layers=[1, 1, 1, 1], lk_kernels=[7, 5, 5, 3], small_kernel=3, disc_base_width=4)
@@ -57,6 +57,7 @@ def test_registered_with_paper_defaults_and_needs():
     assert cfg.lk_kernels == [31, 29, 27, 13] and cfg.lk_channels[0] == 128
     assert Dmp.needs_for(cfg) == {"foreground_masks", "dataset_images"}
     assert Dmp.needs_for(Config(anomaly_source="textures")) == {"foreground_masks", "textures"}
+    assert Dmp.needs_for(Config(anomaly_source="draem")) == {"textures"}
 
 
 def test_milestones_keep_the_paper_fractions():
@@ -205,6 +206,23 @@ def test_textures_ablation_reads_the_textures_bank(banks):
     synth = method._synthesizer(pool, FitContext(banks={"textures": banks["textures"]}, progress=False))
     assert synth.source_pool is None and synth.texture_source is not None
     method.fit(Images(), FitContext(banks={"textures": banks["textures"]}, progress=False))
+
+
+def test_draem_source_is_draems_own_synthesis_anywhere_in_the_image(banks):
+    """Table 4's "DTD" rows: DRAEM's synthesizer at DRAEM's values, not Eq. 2, no foregrounds."""
+    cfg = Config(**(TINY | {"anomaly_source": "draem"}))
+    assert Dmp.needs_for(cfg) == {"textures"}
+    pool = TrainingPool(np.full((2, 32, 32, 3), 128, np.uint8), np.zeros((2, 32, 32), np.uint8))
+    ctx = FitContext(banks={"textures": banks["textures"]}, progress=False)
+    synth = Dmp(cfg)._synthesizer(pool, ctx)
+    draem = DraemSynthesizer(ctx.bank("textures", 32))  # DRAEM's defaults
+    ours, theirs = np.random.default_rng(1), np.random.default_rng(1)
+    samples = [(synth(pool, 0, ours), draem(pool, 0, theirs)) for _ in range(12)]
+    for a, b in samples:
+        np.testing.assert_array_equal(a.image, b.image)
+        np.testing.assert_array_equal(a.mask, b.mask)
+    assert any(a.mask.any() for a, _ in samples)  # an empty foreground does not stop DRAEM's masks
+    Dmp(cfg).fit(Images(), ctx)
 
 
 def test_resume_matches_uninterrupted_run(tmp_path):

@@ -13,7 +13,7 @@ from synthad.methods.imm_alm import Config, ImmAlm
 from synthad.methods.imm_alm.geometry import affine_matrix, invert, warp
 from synthad.methods.imm_alm.loss import cosine_distance, mapping_loss
 from synthad.methods.imm_alm.method import template_index
-from synthad.methods.imm_alm.model import MIXED_CHANNELS, ChannelReduction
+from synthad.methods.imm_alm.model import MIXED_CHANNELS, ChannelReduction, ImageMatcher
 from synthad.nn.backbones import imagenet_normalize
 
 TINY = dict(image_size=32, backbone_weights="random", imm_epochs=2, imm_batch_size=2, imm_widths=[4, 4],
@@ -83,6 +83,25 @@ def test_channel_reductions():
     torch.testing.assert_close(mean[:, 0], x[:, :112].mean(1), atol=1e-5, rtol=0)
     proj = ChannelReduction(16, "projection")
     torch.testing.assert_close(proj(x), ChannelReduction(16, "projection")(x))  # fixed by the seed
+
+
+def test_imm_normalises_the_template_with_its_batch_and_a_pair_does_not_depend_on_the_batch():
+    torch.manual_seed(0)
+    matcher = ImageMatcher([4, 4], 8)
+    torch.nn.init.normal_(matcher.regress[-1].weight)  # not the identity start: outputs must differ
+    template, images = torch.rand(3, 32, 32), torch.rand(5, 3, 32, 32)
+    # Training mode: the template is normalised with the batch statistics, exactly like an identical
+    # image of that batch, and not by its own single-image statistics.
+    matcher.train()
+    f_o, f_t = matcher.features(torch.cat([template[None], images]), template)
+    torch.testing.assert_close(f_t[0], f_o[0])
+    assert (f_t - matcher.extract(template[None])).abs().max() > 1e-2
+    # Evaluation mode (running statistics): a pair's output is the same alone and within any batch.
+    matcher.eval()
+    alone = matcher.params(images[2:3], template)
+    torch.testing.assert_close(matcher.params(images, template)[2:3], alone)
+    torch.testing.assert_close(matcher.params(images.flip(0), template)[2:3], alone)
+    assert alone.abs().max() > 1e-3
 
 
 @pytest.mark.parametrize("center", ["feature_map", "vector"])
@@ -176,6 +195,6 @@ def test_resume_matches_an_uninterrupted_run(banks, tmp_path, stop_at, calibrate
     resumed = ImmAlm(cfg)
     resumed.fit(Images(), FitContext(seed=0, banks={"natural": banks["natural"]}, progress=False,
                                      checkpoint_path=tmp_path / "state.pt", log=rows.append))
-    assert [r["epoch"] for r in rows] == list(range(stop_at, 5))
+    assert [r["epoch"] for r in rows] == [1, 2, 3, 4]  # epochs before stop_at replayed from the checkpoint
     torch.testing.assert_close(resumed.predict(x).maps, full.maps)
     torch.testing.assert_close(resumed.predict(x).scores, full.scores)

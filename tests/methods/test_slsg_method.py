@@ -113,7 +113,7 @@ def test_resume_continues_where_training_stopped(tmp_path):
     resumed = Slsg(Config(**TINY | {"steps": 4, "encoder_init": "random"}))
     context = Context(checkpoint_path=tmp_path / "s.pt")
     resumed.fit(Images(4), context)
-    assert [r["step"] for r in context.rows] == [3, 4]
+    assert [r["step"] for r in context.rows] == [1, 2, 3, 4]  # steps 1-2 replayed from the checkpoint
     torch.testing.assert_close(resumed.predict(images).scores, full.predict(images).scores)
 
 

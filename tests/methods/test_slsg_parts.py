@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+from torch import nn
 
 from synthad.config import build
 from synthad.errors import ConfigError
@@ -14,6 +15,8 @@ from synthad.methods.slsg.method import build_segnet, top_k_mean
 from synthad.methods.slsg.model import Encoder
 from synthad.methods.slsg.sg_block import SGBlock, max_relative, sincos_position_encoding, sparse_graph
 from synthad.nn import focal_loss
+from synthad.nn.backbones import imagenet_normalize
+from synthad.nn.large_kernel import LKABlock
 
 
 def test_config_defaults_are_the_papers_values():
@@ -165,9 +168,44 @@ def test_segnet_loss_weights_focal_l1_and_aux():
     assert only_l1.item() == pytest.approx(terms["l1"])
 
 
-def test_encoder_drops_the_maxpool_so_the_bottleneck_is_one_sixteenth():
-    feats = Encoder("random").eval()(torch.rand(1, 3, 64, 64))
-    assert [tuple(f.shape[1:]) for f in feats] == [(64, 32, 32), (128, 16, 16), (256, 8, 8), (512, 4, 4)]
+def test_encoder_feeds_conv1_straight_to_layer1_as_the_authors_code():
+    """bn1, ReLU and max-pool are bypassed on the main path; relu(bn1(conv1)) is only the stem skip."""
+    encoder = Encoder("random").eval()
+    assert [type(m) for m in encoder.stem] == [nn.Conv2d, nn.BatchNorm2d, nn.ReLU]  # no max-pool
+    entering = []
+    encoder.stages[0].register_forward_pre_hook(lambda module, args: entering.append(args[0]))
+    x = torch.rand(2, 3, 64, 64)
+    stem, f1, f2, f3, f4 = encoder(x)
+    conv1 = encoder.stem[0](imagenet_normalize(x))
+    torch.testing.assert_close(entering[0], conv1)  # layer1's input is conv1's output itself
+    torch.testing.assert_close(f1, encoder.stages[0](conv1))
+    torch.testing.assert_close(stem, torch.relu(encoder.stem[1](conv1)))
+    assert not torch.allclose(f1, encoder.stages[0](stem), atol=1e-3)  # torchvision's path differs
+    shapes = [tuple(f.shape[1:]) for f in (stem, f1, f2, f3, f4)]
+    assert shapes == [(64, 32, 32), (64, 32, 32), (128, 16, 16), (256, 8, 8), (512, 4, 4)]
+
+
+def test_segnet_puts_large_kernel_attention_on_the_layer1_to_3_skips():
+    model = build_segnet(Config(image_size=32, decoder_widths=[8, 8, 8, 8], skip_channels=4)).eval()
+    assert [type(b) for b in model.skip_attention] == [LKABlock] * 3
+    for block, channels in zip(model.skip_attention, (64, 128, 256), strict=True):
+        lka = block.attention  # the authors' SpatialAttention(dim, 3, 3): DW 3x3, DW 3x3 dilation 3, 1x1
+        local, dilated = lka.local, lka.dilated
+        assert (local.kernel_size, local.groups, local.in_channels) == ((3, 3), channels, channels)
+        assert (dilated.kernel_size, dilated.dilation, dilated.groups) == ((3, 3), (3, 3), channels)
+        assert lka.pointwise.kernel_size == (1, 1)
+    seen = []
+    for block in model.skip_attention:
+        block.register_forward_hook(lambda module, args, out: seen.append((args[0], out.shape)))
+    x = torch.rand(2, 3, 32, 32)
+    _, f1, f2, f3, _ = model.encoder(x)
+    logits, _ = model(x)
+    assert logits.shape == (2, 2, 32, 32)
+    for (tap, out_shape), expected in zip(seen, (f1, f2, f3), strict=True):
+        torch.testing.assert_close(tap, expected)
+        assert out_shape == expected.shape
+    # the last decoder block works at 1/2 and takes the 64-channel stem skip besides its 8 + 4 channels
+    assert model.decoder.block[3][0][0].in_channels == 8 + 64 + 4
 
 
 def test_gptnet_and_discriminator_shapes():
@@ -183,6 +221,7 @@ def test_frozen_encoder_gets_no_gradient_and_keeps_its_statistics():
     (logits.sum() + aux.sum()).backward()
     assert all(p.grad is None for p in model.encoder.parameters())
     assert model.decoder.head.weight.grad is not None
+    assert all(p.grad is not None for p in model.skip_attention.parameters())  # trained, as the code's
     assert torch.equal(model.encoder.stem[1].running_mean, before) and not model.encoder.training
 
 
@@ -196,6 +235,14 @@ def test_image_score_is_the_mean_of_the_top_pixels():
 def test_efficientnet_encoder_feeds_segnet_at_the_same_strides():
     encoder = Encoder("random", "efficientnet_lite0").eval()
     feats = encoder(torch.rand(1, 3, 64, 64))
-    assert [tuple(f.shape[1:]) for f in feats] == [(16, 32, 32), (24, 16, 16), (40, 8, 8), (112, 4, 4)]
+    shapes = [tuple(f.shape[1:]) for f in feats]
+    assert shapes == [(32, 32, 32), (16, 32, 32), (24, 16, 16), (40, 8, 8), (112, 4, 4)]
+    # the same rule as ResNet18's: the stem convolution without its BN + ReLU6 feeds blocks[0]
+    x = imagenet_normalize(torch.rand(1, 3, 64, 64))
+    torch.testing.assert_close(encoder(x, normalize=False)[1], encoder.stages[0](encoder.stem[0](x)))
+    segnet = build_segnet(Config(image_size=32, backbone="efficientnet_lite0", decoder_widths=[8, 8, 8, 8],
+                                 skip_channels=4)).eval()
+    logits, aux = segnet(torch.rand(2, 3, 32, 32))
+    assert logits.shape == aux.shape == (2, 2, 32, 32)
     rec, aux = GptNet("random", [8, 8, 8, 8], "efficientnet_lite0")(torch.randn(2, 3, 32, 32))
     assert rec.shape == aux.shape == (2, 3, 32, 32)

@@ -1,4 +1,4 @@
-"""Large-kernel re-parameterisation (synthad.nn.large_kernel): merged == unmerged, BN fusion, blocks."""
+"""Large kernels (synthad.nn.large_kernel): merged == unmerged, BN fusion, blocks, large-kernel attention."""
 
 import pytest
 import torch
@@ -6,6 +6,8 @@ from torch import nn
 
 from synthad.nn.large_kernel import (
     ConvFFN,
+    LargeKernelAttention,
+    LKABlock,
     ReparamLargeKernelConv,
     RepLKBlock,
     conv_bn,
@@ -92,3 +94,27 @@ def test_large_kernel_reaches_far_pixels():
 def test_bad_kernels_are_refused(large, small):
     with pytest.raises(ValueError, match="odd kernels"):
         ReparamLargeKernelConv(2, large, small)
+
+
+@pytest.mark.parametrize(("local", "kernel", "dilation", "reach"), [(3, 3, 3, 4), (5, 7, 3, 11)])
+def test_lka_gates_the_input_with_a_map_of_the_dilated_reach(local, kernel, dilation, reach):
+    """SLSG's 3, 3, 3 sees 9 x 9 pixels, VAN's 5, 7, 3 sees 23 x 23; the map multiplies the input."""
+    torch.manual_seed(0)
+    lka = LargeKernelAttention(1, local, kernel, dilation)
+    x = torch.zeros(1, 1, 31, 31, requires_grad=True)
+    attention_map = lka.pointwise(lka.dilated(lka.local(x)))
+    attention_map[0, 0, 15, 15].backward()
+    reached = (x.grad[0, 0].abs() > 0).nonzero()
+    assert reached.min().item() == 15 - reach and reached.max().item() == 15 + reach
+    y = torch.randn(2, 1, 31, 31)
+    torch.testing.assert_close(lka(y), y * lka.pointwise(lka.dilated(lka.local(y))))
+
+
+def test_lka_block_is_residual_and_keeps_the_shape():
+    block = LKABlock(6)
+    with torch.no_grad():
+        block.proj.weight.zero_()
+        block.proj.bias.zero_()
+    x = torch.randn(2, 6, 12, 12)
+    torch.testing.assert_close(block(x), x)
+    assert LKABlock(6)(x).shape == x.shape

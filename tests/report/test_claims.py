@@ -203,8 +203,10 @@ def test_the_long_frame_addresses_every_number_once():
     assert row7.set_index("metric")["value"].to_dict() == {"image_auroc": 99.70, "image_ap": 99.87}
     row1 = frame[(frame.paper == "dmp") & (frame.table == "4") & (frame.row == "row1")]
     assert set(row1["metric"]) == {"image_auroc", "pixel_ap"}  # the AP of row 1 is DRAEM's pixel AP
-    assert json.loads(row1["overrides"].iloc[0]) == {"anomaly_source": "textures", "deep_features": False,
-                                                     "large_kernel": False}
+    # Row 1 is DRAEM itself: our draem method (its own synthesis), not a DMP variant.
+    assert set(row1["method"]) == {"draem"} and json.loads(row1["overrides"].iloc[0]) == {}
+    dtd_rows = frame[(frame.paper == "dmp") & (frame.table == "4") & frame.row.isin(["row2", "row3"])]
+    assert {json.loads(o)["anomaly_source"] for o in dtd_rows["overrides"]} == {"draem"}  # DRAEM's synthesis
 
 
 def _config_fields(method):

@@ -57,3 +57,14 @@ def test_a_variant_keeps_its_folder_name_beside_its_base(tmp_path):
     frame = collect(find_metrics_files(tmp_path))
     aurocs = frame[frame["metric"] == "image_auroc"].set_index("method")["value"]
     assert aurocs.to_dict() == {"dmp": 0.5, "dmp_no_large_kernel": 0.75}
+
+
+def test_timing_json_beside_metrics_json_gives_the_same_table_as_one_file(tmp_path):
+    cost = {"device": "cpu", "train_seconds": 12.5, "inference_images_per_s": 40.0,
+            "eval_peak_memory_mb": 9.0}
+    together = collect([_run(tmp_path / "one", 0, 0.5, **cost)])
+    apart = _run(tmp_path / "two", 0, 0.5)
+    (apart.parent / "timing.json").write_text(json.dumps(cost))
+    frame = collect([apart])
+    assert frame.equals(together)
+    assert frame.set_index("metric").loc["train_seconds", "value"] == 12.5

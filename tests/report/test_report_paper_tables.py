@@ -77,7 +77,8 @@ def test_unmatched_data_sets_and_variants_stay_empty():
     grid = paper_grid(
         dmp4, records, pd.DataFrame(columns=["dataset", "method", "config"]), _frame(), ReportConfig()
     )
-    assert [r.label.endswith(VARIANT) for r in grid.rows].count(False) == 1  # row 7, the full model
+    # row 1 (DRAEM: our draem method) and row 7 (the full model) are no variants
+    assert [r.label.endswith(VARIANT) for r in grid.rows].count(False) == 2
     assert grid.header == ["method", "AUROC", "AP"]  # row 1's remapped pixel AP keeps the column's name
 
 
@@ -173,7 +174,49 @@ def test_an_ablation_row_is_filled_by_the_variant_with_exactly_its_overrides():
                       ReportConfig())
     labels = [r.label for r in grid.rows]
     assert any(label.endswith("[dmp_no_lk]") for label in labels)  # named, no ‡
-    assert [label.endswith(VARIANT) for label in labels].count(False) == 2  # row 7 (dmp) and row 6
+    assert [label.endswith(VARIANT) for label in labels].count(False) == 3  # row 1 (draem), 7 (dmp), 6
     assert any("add a `variants:` entry" in note for note in grid.notes)
     # without the variant the row stays a ‡ variant
     assert set(match_table(dmp4, Matcher(runs))[lambda r: r["entry"] == "row6"]["status"]) == {"variant"}
+
+
+def test_dmp_table4_row1_is_filled_by_our_draem_runs():
+    """Row 1 is DRAEM (its published 98.00 / 68.40): our draem's image AUROC and pixel AP, not a DMP run."""
+    dmp4 = load_table(CLAIMS_DIR / "dmp_table4.yaml")
+    runs = pd.concat([_frame(), _frame(method="draem"), _frame(method="draem", metric="pixel_ap")])
+    records = match_table(dmp4, Matcher(runs))
+    row1 = records[records["entry"] == "row1"].set_index("metric")
+    assert set(row1["our_method"]) == {"draem"} and set(row1["status"]) == {"reproduced"}
+    draem = runs[runs["method"] == "draem"]
+    for metric in ("image_auroc", "pixel_ap"):
+        ours = draem[draem["metric"] == metric].groupby("category")["value"].mean().mean() * 100
+        assert np.isclose(row1.at[metric, "ours_mean"], ours)
+    assert records[records["entry"] == "row2"]["overrides"].iloc[0]["anomaly_source"] == "draem"
+
+
+def test_dmp_table3_shows_our_image_and_pixel_ap_side_by_side_and_flags_the_ambiguity():
+    dmp3 = load_table(CLAIMS_DIR / "dmp_table3.yaml")
+    runs = pd.concat([_frame(metric="image_ap"), _frame(metric="pixel_ap").assign(value=0.5)])
+    records = match_table(dmp3, Matcher(runs))
+    grid = paper_grid(dmp3, records, pd.DataFrame(columns=["dataset", "method", "config"]), runs,
+                      ReportConfig())
+    assert grid.header[-2:] == ["Ours, image AP [dmp]", "Ours, pixel AP (not printed) [dmp]"]
+    bottle = next(r for r in grid.rows if r.label == "bottle")
+    image, pixel = bottle.cells[-2:]
+    assert image.claimed == [99.8] and np.isfinite(image.delta[0])  # the printed AP, filed as image AP
+    assert pixel.claimed == [None] and pixel.ours == [50.0] and np.isnan(pixel.delta[0])  # no claim
+    assert any("ambiguous" in note and "pixel AP" in note for note in grid.notes)
+
+
+def test_the_dmp_preset_runs_every_row_of_dmp_table4():
+    from pathlib import Path
+
+    from synthad.config import load_params, variant_for
+
+    repo = Path(__file__).resolve().parents[2]
+    params = load_params(repo / "params.yaml", preset="dmp")
+    entries = load_table(CLAIMS_DIR / "dmp_table4.yaml").entries.values()
+    names = [variant_for(params.variants, e.method, e.overrides) if e.overrides else e.method
+             for e in entries]
+    assert None not in names and set(names) <= set(params.methods)
+    assert len(set(names)) == 8  # eight rows, eight different runs

@@ -1,4 +1,7 @@
-"""The SDAS DDPM (synthad.synthesis.ddpm): U-Net, hybrid loss, training, resume, save/load."""
+"""The SDAS DDPM (synthad.synthesis.ddpm).
+
+U-Net, hybrid loss, class-conditional training, resume, init checkpoint, save/load.
+"""
 
 import math
 
@@ -18,12 +21,14 @@ from synthad.synthesis.ddpm import (
     save_unet,
     train_ddpm,
 )
-from synthad.synthesis.sdas import SdasConfig
+from synthad.synthesis.init_weights import load_init_weights
+from synthad.synthesis.sdas import SdasConfig, sdas_sample
 
 
 def tiny_config(**kw) -> SdasConfig:
     base = dict(image_size=16, block_out_channels=[32, 32], attention_resolutions=[8], attention_head_dim=32,
-                layers_per_block=1, batch_size=8, micro_batch_size=4, lr=2e-3, train_steps=6, ema_decay=0.9)
+                layers_per_block=1, batch_size=8, micro_batch_size=4, lr=2e-3, train_steps=6, ema_decay=0.9,
+                classifier_block_out_channels=[32, 32])
     return SdasConfig(**{**base, **kw})
 
 
@@ -155,3 +160,63 @@ def test_v_prediction_reaches_the_scheduler():
     assert scheduler.config.prediction_type == "v_prediction"
     with pytest.raises(ValueError, match="prediction_type"):
         tiny_config(prediction_type="sample")
+
+
+def test_one_category_is_unconditional_and_more_are_classes():
+    assert build_unet(tiny_config()).class_embedding is None
+    assert build_unet(tiny_config(), num_classes=3).class_embedding.num_embeddings == 3
+
+
+def test_conditional_model_trains_on_two_categories_and_samples_each_label(images):
+    two = np.concatenate([images, images[..., ::-1]])  # category 1: the colours reversed
+    labels = np.repeat([0, 1], len(images))
+    cfg = tiny_config(train_steps=3, variance_type="fixed_small")
+    unet = train_ddpm(two, cfg, seed=0, progress=False, labels=labels, num_classes=2)
+    assert unet.config.num_class_embeds == 2
+    run = dict(strength=0.1, seed=5, progress=False, steps=3)
+    first, _ = sdas_sample(unet, build_scheduler(cfg), 2, label=0, **run)
+    second, _ = sdas_sample(unet, build_scheduler(cfg), 2, label=1, **run)
+    assert first.shape == second.shape == (2, 16, 16, 3)
+    assert not np.array_equal(first, second)  # the same noise, another class
+    with pytest.raises(DataError, match="class index 2"):
+        train_ddpm(two, cfg, progress=False, labels=labels * 2, num_classes=2)
+    with pytest.raises(DataError, match="one class index"):
+        train_ddpm(two, cfg, progress=False, labels=labels[:3], num_classes=2)
+
+
+def test_init_checkpoint_loads_all_but_the_class_embedding(tmp_path):
+    from safetensors.torch import save_file
+
+    torch.manual_seed(0)
+    source = build_unet(tiny_config(), num_classes=3)  # e.g. ImageNet's 1000 classes, here 3
+    save_file(source.state_dict(), str(tmp_path / "init.safetensors"))
+    save_unet(source, tmp_path / "folder")
+    for path in (tmp_path / "init.safetensors", tmp_path / "folder"):
+        torch.manual_seed(1)
+        target = build_unet(tiny_config(), num_classes=2)
+        kept = load_init_weights(target, path, ("class_embedding.",))
+        assert kept == ["class_embedding.weight"]
+        for name, value in target.state_dict().items():
+            assert torch.equal(value, source.state_dict()[name]) != (name in kept), name
+
+
+def test_training_starts_from_the_init_checkpoint(images, tmp_path):
+    torch.manual_seed(3)
+    start = build_unet(tiny_config())
+    torch.save(start.state_dict(), tmp_path / "init.pt")
+    cfg = tiny_config(train_steps=1, lr=1e-7, init_checkpoint=str(tmp_path / "init.pt"))
+    trained = train_ddpm(images, cfg, seed=0, progress=False)
+    for name, value in start.state_dict().items():
+        torch.testing.assert_close(trained.state_dict()[name], value, atol=1e-5, rtol=0)
+
+
+def test_init_checkpoint_that_does_not_fit_names_the_file(images, tmp_path):
+    wider = build_unet(tiny_config(block_out_channels=[64, 64], attention_head_dim=32))
+    torch.save(wider.state_dict(), tmp_path / "wider.pt")
+    with pytest.raises(DataError, match=r"wider\.pt: the init checkpoint does not fit.*conv_in.weight"):
+        train_ddpm(images, tiny_config(init_checkpoint=str(tmp_path / "wider.pt")), progress=False)
+    with pytest.raises(DataError, match=r"absent\.pt: init checkpoint not found"):
+        train_ddpm(images, tiny_config(init_checkpoint=str(tmp_path / "absent.pt")), progress=False)
+    (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(DataError, match=r"junk\.pt: cannot read"):
+        train_ddpm(images, tiny_config(init_checkpoint=str(tmp_path / "junk.pt")), progress=False)

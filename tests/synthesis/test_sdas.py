@@ -1,4 +1,7 @@
-"""SDAS sampling (synthad.synthesis.sdas): strength-inflated DDPM steps, sampler, configuration."""
+"""SDAS sampling (synthad.synthesis.sdas).
+
+Strength-inflated DDPM steps, class labels, the guidance shift, the sampler, the configuration.
+"""
 
 import math
 
@@ -8,14 +11,15 @@ import torch
 from diffusers import DDPMScheduler
 
 from synthad.synthesis.ddpm import build_scheduler, build_unet
-from synthad.synthesis.sdas import SdasConfig, StrengthScheduler, draw_strengths, sdas_sample
+from synthad.synthesis.sdas import SdasConfig, StrengthScheduler, draw_strengths, reverse_step, sdas_sample
 
 VARIANCES = ["learned_range", "fixed_small"]
 
 
 def tiny_config(variance: str = "learned_range", **kw) -> SdasConfig:
     return SdasConfig(image_size=16, block_out_channels=[32, 32], attention_resolutions=[8],
-                      attention_head_dim=32, layers_per_block=1, variance_type=variance, **kw)
+                      attention_head_dim=32, layers_per_block=1, variance_type=variance,
+                      classifier_block_out_channels=[32, 32], **kw)
 
 
 @pytest.fixture(scope="module", params=VARIANCES)
@@ -128,7 +132,10 @@ def test_paper_defaults():
     assert cfg.block_out_channels == [256, 256, 512, 512, 1024, 1024]
     assert cfg.attention_resolutions == [32, 16, 8] and cfg.attention_head_dim == 64
     assert (cfg.num_train_timesteps, cfg.sampling_steps, cfg.variance_type) == (1000, 20, "learned_range")
-    assert (cfg.strength_min, cfg.strength_max, cfg.strength_batch, cfg.n_samples) == (0.1, 0.2, 16, 256)
+    assert (cfg.strength_min, cfg.strength_max, cfg.strength_batch, cfg.n_samples) == (0.1, 0.2, 16, 10000)
+    assert cfg.guidance_scale == 1.0 and cfg.classifier_block_out_channels == [128, 128, 256, 256, 512, 512]
+    assert (cfg.classifier_train_steps, cfg.classifier_batch_size) == (39000, 40)
+    assert cfg.init_checkpoint is None and cfg.classifier_init_checkpoint is None
     assert cfg.level_sizes() == [256, 128, 64, 32, 16, 8]
     assert math.isclose(cfg.ema_decay, 0.9999) and cfg.batch_size % cfg.micro_batch_size == 0
 
@@ -144,7 +151,83 @@ def test_paper_defaults():
     ({"sampling_steps": 0}, "sampling_steps"),
     ({"ema_decay": 1.0}, "ema_decay"),
     ({"train_steps": 0}, "train_steps"),
+    # the default 6-level classifier cannot halve 16 px five times
+    ({"image_size": 16, "block_out_channels": [32, 32], "attention_resolutions": [8],
+      "attention_head_dim": 32}, "classifier_block_out_channels"),
+    ({"classifier_block_out_channels": [128, 100]}, "classifier_block_out_channels"),
+    ({"classifier_batch_size": 42}, "classifier_batch_size"),
 ])
 def test_bad_config_is_a_clear_error(bad, key):
     with pytest.raises(ValueError, match=key):
         SdasConfig(**bad)
+
+
+def test_classifier_settings_are_not_checked_without_guidance():
+    cfg = SdasConfig(image_size=16, block_out_channels=[32, 32], attention_resolutions=[8],
+                     attention_head_dim=32, guidance_scale=0.0)
+    assert cfg.classifier_block_out_channels == [128, 128, 256, 256, 512, 512]
+
+
+@pytest.mark.parametrize("variance", VARIANCES)
+def test_model_variance_is_the_unscaled_step_variance_clipped_at_the_last_step(variance):
+    scheduler = StrengthScheduler.from_config(build_scheduler(tiny_config(variance)).config)
+    scheduler.set_timesteps(20)
+    scheduler.strength = 0.5  # guidance is not inflated by s
+    output = torch.rand(2, 6 if variance == "learned_range" else 3, 4, 4) * 2 - 1
+    stock = DDPMScheduler.from_config(scheduler.config)
+    stock.set_timesteps(20)
+    for t in (950, 500, 50):
+        expected = stock._get_variance(t, output[:, 3:] if variance == "learned_range" else None)
+        expected = expected.exp() if variance == "learned_range" else expected
+        torch.testing.assert_close(scheduler.model_variance(torch.tensor(t), output), expected.expand_as(
+            scheduler.model_variance(torch.tensor(t), output)))
+    last = scheduler.model_variance(torch.tensor(0), output)
+    abar = scheduler.alphas_cumprod.double()
+    beta0, beta50 = 1 - abar[0], 1 - abar[50] / abar[0]
+    clipped = beta50 * (1 - abar[0]) / (1 - abar[50])  # beta~ of the step 50 -> 0 (guided-diffusion)
+    if variance == "fixed_small":
+        assert float(last) == 0
+    else:
+        frac = (output[:, 3:].double() + 1) / 2
+        torch.testing.assert_close(last.double(), torch.exp(frac * beta0.log() + (1 - frac) * clipped.log()),
+                                   rtol=1e-5, atol=0)
+
+
+def same_noise() -> list[torch.Generator]:
+    return [torch.Generator().manual_seed(1) for _ in range(2)]
+
+
+@pytest.mark.parametrize("variance", VARIANCES)
+@torch.no_grad()
+def test_guided_step_moves_the_mean_by_sigma_times_the_guide(variance):
+    torch.manual_seed(0)
+    unet = build_unet(tiny_config(variance)).eval()
+    scheduler = StrengthScheduler.from_config(build_scheduler(tiny_config(variance)).config)
+    scheduler.set_timesteps(20)
+    scheduler.strength = 0.15
+    x, t, y = torch.randn(2, 3, 16, 16), scheduler.timesteps[3], torch.tensor([0, 1])
+    gradient = torch.randn(2, 3, 16, 16)
+    plain = reverse_step(unet, scheduler, x, t, generator=same_noise())
+    guided = reverse_step(unet, scheduler, x, t, y, lambda *_: gradient, same_noise())
+    sigma = scheduler.model_variance(t, unet(x, t).sample)
+    torch.testing.assert_close(guided - plain, sigma * gradient)
+    assert (guided != plain).any()
+
+
+def test_class_label_changes_the_sample():
+    torch.manual_seed(0)
+    cfg = tiny_config("fixed_small")
+    unet = build_unet(cfg, num_classes=2).eval()
+    torch.nn.init.normal_(unet.class_embedding.weight, std=3.0)  # two clearly different classes
+    scheduler = build_scheduler(cfg)
+    run = dict(strength=0.0, seed=3, progress=False, steps=4)
+    a, _ = sdas_sample(unet, scheduler, 2, label=0, **run)
+    b, _ = sdas_sample(unet, scheduler, 2, label=1, **run)
+    again, _ = sdas_sample(unet, scheduler, 2, label=0, **run)
+    assert a.shape == b.shape == (2, 16, 16, 3)
+    np.testing.assert_array_equal(a, again)
+    assert not np.array_equal(a, b)
+    with pytest.raises(ValueError, match="class_labels"):  # a conditional U-Net needs the label
+        sdas_sample(unet, scheduler, 1, **run)
+    with pytest.raises(ValueError, match="label"):
+        sdas_sample(build_unet(cfg), scheduler, 1, guide=lambda *_: 0, **run)

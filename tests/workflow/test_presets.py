@@ -11,7 +11,7 @@ import yaml
 from workflow_helpers import BIN, REPO, copy_workflow, job_counts, repo_params, run
 
 from synthad.cli import main
-from synthad.config import PRESETS_DIR, list_presets, load_params, method_config
+from synthad.config import PRESETS_DIR, list_presets, load_params, method_config, method_key, method_section
 from synthad.data.registry import get_dataset, resolve_categories
 from synthad.methods import get_method
 
@@ -46,7 +46,9 @@ def test_preset_runs_the_papers_data_seeds_and_values_on_a_gpu(name):
     assert _grid(params) == PAPER_GRIDS[name]
     assert name in params.methods
     for method in params.methods:  # no CPU demo override leaks in: the Config defaults are the paper's
-        assert method_config(method, params.method_params.get(method)) == get_method(method).Config()
+        base, variant = method_key(params, method), params.variants.get(method)
+        paper = get_method(base).Config(**(variant.params if variant else {}))  # an ablation row's
+        assert method_config(base, method_section(params, method)) == paper
 
 
 def test_realnet_preset_trains_sdas_at_the_papers_settings():

@@ -15,7 +15,7 @@ import yaml
 from workflow_helpers import BIN, REPO, copy_workflow, repo_params, run
 
 SLURM = yaml.safe_load((REPO / "profiles/slurm/config.yaml").read_text())
-GPU_RULES = ("sdas_train", "sdas_bank", "train", "evaluate")
+GPU_RULES = ("sdas_train", "sdas_classifier", "sdas_bank", "train", "evaluate")
 
 
 def _resources_of(dry_run: str, rule: str) -> list[str]:

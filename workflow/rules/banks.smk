@@ -1,19 +1,58 @@
 # Phase "banks": offline anomaly sources (src/synthad/banks) and the contact sheets that show them.
 # - textures: built-in (scikit-image + procedural, offline) or DTD linked in from data/raw/dtd;
 # - natural photographs (NDP-Net's ImageNet, Lv et al.'s VOC): built-in crops or the user's folder;
-# - SDAS (RealNet): a DDPM trained per category (data/banks/diffusion/...), then sampled with the anomaly
-#   strength s (and a sheet comparing s = 0, 0.1, 0.2); or RealNet's released SIA images imported
-#   when synthesis.sia_dir is set (then no diffusion model is trained).
+# - SDAS (RealNet): one class-conditional DDPM per data set, its categories as the classes
+#   (data/banks/diffusion/<dataset>/model), and the noisy classifier of its classifier guidance
+#   (.../classifier, when synthesis.sdas.guidance_scale > 0), then each category's bank sampled with
+#   its label and the anomaly strength s (and a sheet comparing s = 0, 0.1, 0.2); or RealNet's
+#   released SIA images imported when synthesis.sia_dir is set (then no diffusion model is trained).
 # Every bank has a manifest with checksums; training opens banks through one reader.
+
+from synthad.synthesis.sdas_config import classifier_slice, diffusion_slice, load_sdas_config
+
+
+def sdas_section():
+    return config.get("synthesis", {}).get("sdas")
 
 
 def sdas_json():
-    return as_json(config.get("synthesis", {}).get("sdas"))
+    return as_json(sdas_section())
 
 
-def sdas_train_json():
-    """Only the keys that define the model: a sampling change re-samples but never re-trains."""
-    return as_json(training_slice(config.get("synthesis", {}).get("sdas")))
+def sdas_model_dir(dataset):
+    """The data set's diffusion model: one for all its categories (the classes), as RealNet's."""
+    return f"data/banks/diffusion/{dataset}/model"
+
+
+def sdas_classifier_dir(dataset):
+    return f"data/banks/diffusion/{dataset}/classifier"
+
+
+def sdas_guided(dataset):
+    """Classifier guidance: a positive guidance_scale and two or more categories (one is unconditional)."""
+    return load_sdas_config(sdas_json()).guidance_scale > 0 and len(categories(dataset)) > 1
+
+
+def sdas_class_indexes(wc):
+    """One index per category of the data set, in class-label order."""
+    return [f"data/index/{wc.dataset}/{c}.csv" for c in categories(wc.dataset)]
+
+
+def sdas_index_flags(wc, input):
+    return " ".join(f"--index {index}" for index in input.indexes)
+
+
+def sdas_sampler_inputs(wc):
+    """What sampling a category needs: the data set's model, and its classifier when guided."""
+    inputs = {"model": sdas_model_dir(wc.dataset)}
+    if sdas_guided(wc.dataset):
+        inputs["classifier"] = sdas_classifier_dir(wc.dataset)
+    return inputs
+
+
+def sdas_sampler_flags(wc, input):
+    flags = f"--model {input.model} --category {wc.category}"
+    return flags + (f" --classifier {input.classifier}" if "classifier" in input.keys() else "")
 
 
 rule textures_builtin:
@@ -56,33 +95,54 @@ rule natural_folder:
         "synthad natural --folder {params.folder:q} --out {output} > {log} 2>&1"
 
 
+# Only the keys that define each model are its params: a sampling change re-samples but never
+# re-trains, a classifier change never re-trains the diffusion model.
 rule sdas_train:
     input:
-        index="data/index/{dataset}/{category}.csv",
+        indexes=sdas_class_indexes,
     output:
-        directory("data/banks/diffusion/{dataset}/{category}"),
+        directory("data/banks/diffusion/{dataset}/model"),
     log:
-        "logs/banks/sdas_train_{dataset}_{category}.log",
+        "logs/banks/sdas_train_{dataset}.log",
     threads: 2
     resources:
         gpu=1,
     params:
-        sdas=lambda wc: sdas_train_json(),
+        indexes=sdas_index_flags,
+        sdas=lambda wc: as_json(diffusion_slice(sdas_section())),
     shell:
-        "synthad sdas-train --index {input.index} --params-json {params.sdas:q} --out {output}"
+        "synthad sdas-train {params.indexes} --params-json {params.sdas:q} --out {output}"
+        " --threads {threads} --no-progress > {log} 2>&1"
+
+
+rule sdas_classifier:
+    input:
+        indexes=sdas_class_indexes,
+    output:
+        directory("data/banks/diffusion/{dataset}/classifier"),
+    log:
+        "logs/banks/sdas_classifier_{dataset}.log",
+    threads: 2
+    resources:
+        gpu=1,
+    params:
+        indexes=sdas_index_flags,
+        sdas=lambda wc: as_json(classifier_slice(sdas_section())),
+    shell:
+        "synthad sdas-classifier {params.indexes} --params-json {params.sdas:q} --out {output}"
         " --threads {threads} --no-progress > {log} 2>&1"
 
 
 def sdas_bank_inputs(wc):
-    """Sampling needs the category's diffusion model; importing released SIA images needs nothing."""
-    return {} if PARAMS.synthesis.sia_dir else {"model": f"data/banks/diffusion/{wc.dataset}/{wc.category}"}
+    """Sampling needs the data set's diffusion model (and classifier); released SIA images nothing."""
+    return {} if PARAMS.synthesis.sia_dir else sdas_sampler_inputs(wc)
 
 
 def sdas_bank_command(wc, input, output, threads):
     if PARAMS.synthesis.sia_dir:
         return f"sia-import --sia {shlex.quote(PARAMS.synthesis.sia_dir)} --category {wc.category} --out {output}"
-    return (f"sdas-sample --model {input.model} --params-json {shlex.quote(sdas_json())} --out {output}"
-            f" --threads {threads} --no-progress")
+    return (f"sdas-sample {sdas_sampler_flags(wc, input)} --params-json {shlex.quote(sdas_json())}"
+            f" --out {output} --threads {threads} --no-progress")
 
 
 rule sdas_bank:
@@ -104,7 +164,7 @@ rule sdas_bank:
 
 rule sdas_strength_sheet:
     input:
-        model="data/banks/diffusion/{dataset}/{category}",
+        unpack(sdas_sampler_inputs),
         index="data/index/{dataset}/{category}.csv",
     output:
         "results/figures/synthesis/sdas/{dataset}/{category}_strength.png",
@@ -112,9 +172,10 @@ rule sdas_strength_sheet:
         "logs/banks/sdas_strength_{dataset}_{category}.log",
     threads: 2
     params:
+        sampler=sdas_sampler_flags,
         sdas=lambda wc: sdas_json(),
     shell:
-        "synthad sdas-sheet --model {input.model} --index {input.index} --params-json {params.sdas:q}"
+        "synthad sdas-sheet {params.sampler} --index {input.index} --params-json {params.sdas:q}"
         " --out {output} --threads {threads} > {log} 2>&1"
 
 

@@ -9,13 +9,12 @@ import shlex
 import sys
 from pathlib import Path
 
-from synthad.config import PRESETS_DIR, DatasetEntry, apply_preset, build, parse_params
+from synthad.config import PRESETS_DIR, apply_preset, build, parse_params
 from synthad.config import method_key as _method_key
 from synthad.config import method_section as _method_section
-from synthad.data.registry import RTO_PREFIX, get_dataset, resolve_categories
-from synthad.data.rto import base_source
+from synthad.data import grid as _grid
+from synthad.data.registry import RTO_PREFIX, get_dataset
 from synthad.methods import get_method
-from synthad.synthesis.sdas_config import training_slice
 
 # Rules call `synthad <stage>`: make it the one installed beside this Snakemake, even when the
 # environment is not activated (e.g. `.venv/bin/snakemake ...`).
@@ -28,7 +27,8 @@ _resolved = apply_preset(config, Path(PRESETS_DIR))
 config.clear()
 config.update(_resolved)
 
-# An unknown or mistyped key fails here, before any job runs, with the key named.
+# An unknown or mistyped key, a value out of its range, a repeated seed or a category the data set
+# lacks fails here, before any job runs, with the key named.
 PARAMS = parse_params(config)
 
 
@@ -44,17 +44,15 @@ def as_json(value):
     return json.dumps(value if value is not None else {}, sort_keys=True, separators=(",", ":"))
 
 
+# The grid is expanded by synthad.data.grid, the functions parse_params validated it with.
 def dataset_entry(dataset):
     """The data.datasets entry; data sets only used as sources (dtd) get an empty one."""
-    return PARAMS.data.datasets.get(dataset) or DatasetEntry()
+    return _grid.dataset_entry(PARAMS, dataset)
 
 
 def dataset_source(dataset):
     """Registry key of a data set; a derived one (source rto) is ``rto:<its base's key>``."""
-    entry = dataset_entry(dataset)
-    if entry.source == "rto":
-        return RTO_PREFIX + base_source(entry, PARAMS.data.datasets)
-    return entry.source or dataset
+    return _grid.dataset_source(PARAMS, dataset)
 
 
 def rto_datasets():
@@ -74,25 +72,22 @@ def rto_settings(dataset):
 
 def dataset_root(dataset):
     """Where the raw data lives when the user gave a path (None: downloaded/generated)."""
-    path = dataset_entry(dataset).path
-    return Path(path) if path else None
+    return _grid.dataset_root(PARAMS, dataset)
 
 
 def categories(dataset):
-    entry = dataset_entry(dataset)
-    # A derived data set's folder does not exist before the DAG runs: discover from its base.
-    root = dataset_root(entry.base) if entry.source == "rto" else dataset_root(dataset)
-    return resolve_categories(get_dataset(dataset_source(dataset)), entry.categories, root)
+    """The categories of a data set (``all`` expanded; a derived one's discovered from its base)."""
+    return _grid.dataset_categories(PARAMS, dataset)
 
 
 def evaluated_datasets():
     """Data sets to train and evaluate on (anomaly sources such as DTD are only read from)."""
-    return [d for d in PARAMS.data.datasets if not get_dataset(dataset_source(d)).is_anomaly_source]
+    return _grid.evaluated_datasets(PARAMS)
 
 
 def grid():
     """(dataset, category) pairs of this configuration."""
-    return [(d, c) for d in evaluated_datasets() for c in categories(d)]
+    return _grid.run_grid(PARAMS)
 
 
 def raw_sources():

@@ -5,8 +5,11 @@ separately for logical and structural anomalies: each kind's defective test imag
 *all* defect-free test images (the official ``get_auc_spros_per_subdir`` with good images added).
 
 * ``image_auroc_<kind>`` for every kind of the index's ``anomaly_kind`` column (LOCO, the demo);
-* ``pixel_auspro`` (all test images) and ``pixel_auspro_<kind>`` where the index has a
-  ``saturation`` column (:mod:`synthad.data.layouts.loco`), integrated to ``spro_fpr_limit``.
+* where the index has a ``saturation`` column (:mod:`synthad.data.layouts.loco`), AU-sPRO
+  integrated to ``spro_fpr_limit``: ``pixel_auspro_<kind>`` per kind; ``pixel_auspro``, the
+  official headline of a category, the mean of the per-kind values (the official
+  ``get_auc_spro_results``: ``0.5 * (structural + logical)``); and ``pixel_auspro_pooled``, one
+  curve over every test image at once (not a number the official evaluation reports).
 """
 
 from __future__ import annotations
@@ -56,14 +59,20 @@ def spro_metrics(test_rows: pd.DataFrame, labels: np.ndarray, maps: np.ndarray, 
         fpr_limit: Integration limit (0.05 in the LOCO literature).
 
     Returns:
-        ``pixel_auspro``, ``pixel_auspro_<kind>``, ``spro_fpr_limit`` and ``spro_instances_lost``
-        (instances whose mask vanished at ``R``).
+        ``pixel_auspro_<kind>``; ``pixel_auspro``, their mean (the official headline; the pooled
+        value when the index names no kinds); ``pixel_auspro_pooled``; ``spro_fpr_limit`` and
+        ``spro_instances_lost`` (instances whose mask vanished at ``R``).
     """
     if not has_saturation(test_rows):
         return {}
     instances = load_instances(test_rows.reset_index(drop=True), maps.shape[-1])
-    out = {"pixel_auspro": auspro(maps, instances, fpr_limit)}
+    pooled = auspro(maps, instances, fpr_limit)
+    per_kind = {}
     for kind in anomaly_kinds(test_rows):
         keep = (labels == 0) | (test_rows["anomaly_kind"].astype(str).to_numpy() == kind)
-        out[f"pixel_auspro_{kind}"] = auspro(maps[keep], instances.subset(keep), fpr_limit)
-    return out | {"spro_fpr_limit": fpr_limit, "spro_instances_lost": instances.lost}
+        per_kind[f"pixel_auspro_{kind}"] = auspro(maps[keep], instances.subset(keep), fpr_limit)
+    # Each kind weighs the same whatever its number of instances (in a pooled curve the kind with
+    # more defect instances dominates the mean sPRO).
+    headline = float(np.mean(list(per_kind.values()))) if per_kind else pooled
+    return {"pixel_auspro": headline, "pixel_auspro_pooled": pooled, **per_kind,
+            "spro_fpr_limit": fpr_limit, "spro_instances_lost": instances.lost}

@@ -11,6 +11,11 @@ The RepLKNet building blocks used by DMP's defect-prediction encoder live here a
 :class:`RepLKBlock` (BN, 1x1, large depth-wise conv, ReLU, 1x1, residual), :class:`ConvFFN`
 (BN, 1x1 expand, GELU, 1x1, residual) and :func:`conv_bn` / :func:`conv_bn_relu`, following the
 official RepLKNet code's layout.
+
+Large-kernel *attention* (LKA, Guo et al., "Visual Attention Network", 2022) gets a large receptive
+field another way: a small depth-wise conv, a depth-wise *dilated* conv and a 1x1 conv make a map
+that gates the input element-wise (:class:`LargeKernelAttention`); SLSG's official code puts it,
+with a residual 1x1 projection (:class:`LKABlock`), on the encoder's skip connections.
 """
 
 from __future__ import annotations
@@ -152,3 +157,52 @@ class ConvFFN(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``(B, C, H, W) -> (B, C, H, W)``."""
         return x + self.pw2(self.act(self.pw1(self.pre_bn(x))))
+
+
+class LargeKernelAttention(nn.Module):
+    """LKA: ``x * pw(dw_dilated(dw(x)))``, all convolutions with bias, 'same' padding.
+
+    The receptive field is ``local + (kernel - 1) * dilation`` pixels per side: VAN's 5, 7, 3 give
+    23 (its "21 x 21" decomposition), SLSG's code 3, 3, 3 gives 9.
+
+    Args:
+        channels: Input = output channels (both depth-wise convolutions: one filter per channel).
+        local: Side of the first depth-wise convolution.
+        kernel_size: Side of the dilated depth-wise convolution, odd.
+        dilation: Its dilation.
+    """
+
+    def __init__(self, channels: int, local: int = 5, kernel_size: int = 7, dilation: int = 3):
+        super().__init__()
+        if local % 2 == 0 or kernel_size % 2 == 0:
+            raise ValueError(f"LKA needs odd kernels, got {local} and {kernel_size}")
+        self.local = nn.Conv2d(channels, channels, local, padding=local // 2, groups=channels)
+        self.dilated = nn.Conv2d(channels, channels, kernel_size, padding=(kernel_size - 1) * dilation // 2,
+                                 dilation=dilation, groups=channels)
+        self.pointwise = nn.Conv2d(channels, channels, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``(B, C, H, W) -> (B, C, H, W)``: ``x`` gated by the attention map."""
+        return x * self.pointwise(self.dilated(self.local(x)))
+
+
+class LKABlock(nn.Module):
+    """Residual LKA as SLSG's official code uses it (its ``SpatialAttention``): ``x + pw(ReLU(LKA(x)))``.
+
+    VAN's own block has a 1x1 projection and GELU *before* the LKA as well; SLSG's code defines
+    that projection but never calls it, so it is left out here.
+
+    Args:
+        channels: Input = output channels.
+        local, kernel_size, dilation: Of the :class:`LargeKernelAttention` (SLSG's code: 3, 3, 3).
+    """
+
+    def __init__(self, channels: int, local: int = 3, kernel_size: int = 3, dilation: int = 3):
+        super().__init__()
+        self.attention = LargeKernelAttention(channels, local, kernel_size, dilation)
+        self.act = nn.ReLU()
+        self.proj = nn.Conv2d(channels, channels, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``(B, C, H, W) -> (B, C, H, W)``."""
+        return x + self.proj(self.act(self.attention(x)))

@@ -42,7 +42,7 @@ from synthad.report.tables import MEAN_ROW, seed_stats
 
 ALIASES = {f"{RTO_PREFIX}mvtec_ad": "MAD-RTO"}  # our derived data set -> the paper's name for it
 SOURCE_METRIC = {
-    "pixel_spro": "pixel_auspro",
+    "pixel_spro": "pixel_auspro",  # LOCO's official headline: mean of structural and logical (loco.py)
     "inference_fps": "inference_images_per_s",
     "inference_ms": "inference_images_per_s",
 }

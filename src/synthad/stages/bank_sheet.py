@@ -8,13 +8,14 @@ from pathlib import Path
 import numpy as np
 
 from synthad.banks import open_bank
+from synthad.stages.options import output_path
 from synthad.utils.grid import save_image_grid
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the command-line options of ``synthad bank-sheet``."""
     parser.add_argument("--bank", required=True, type=Path, help="bank folder")
-    parser.add_argument("--out", required=True, type=Path, help="PNG to write")
+    parser.add_argument("--out", required=True, type=output_path, help="PNG to write")
     parser.add_argument("--samples", type=int, default=16, help="images on the sheet")
     parser.add_argument("--size", type=int, default=128, help="side of each shown image")
     parser.add_argument("--seed", type=int, default=0, help="which images are drawn")

@@ -13,11 +13,12 @@ from pathlib import Path
 
 from synthad.config import DemoConfig, build, load_yaml, parse_slice
 from synthad.data.demo import CATEGORIES, generate_demo
+from synthad.stages.options import output_path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the command-line options of ``synthad demo``."""
-    parser.add_argument("--out", required=True, type=Path, help="destination folder (data/raw/demo)")
+    parser.add_argument("--out", required=True, type=output_path, help="destination folder (data/raw/demo)")
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--params-json", help="the demo: section as JSON")
     source.add_argument("--params", type=Path, help="read the demo: section of this params.yaml")

@@ -13,13 +13,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from synthad.stages.options import output_path, with_dataset_keys
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the command-line options of ``synthad download``."""
-    parser.add_argument("--dataset", required=True, help="registry key, e.g. mvtec_ad, visa, folder")
-    parser.add_argument("--out", required=True, type=Path, help="output folder, data/raw/<name>")
+    parser.add_argument("--dataset", required=True, help=with_dataset_keys("registry key"))
+    parser.add_argument("--out", required=True, type=output_path, help="output folder, data/raw/<name>")
     parser.add_argument("--path", type=Path, help="a local copy to use instead of downloading")
-    parser.add_argument("--archives", type=Path,
+    parser.add_argument("--archives", type=output_path,
                         help="folder for the downloaded archives (default <out>/archives); keep it "
                              "outside --out where failed outputs are deleted, so a rerun resumes")
 

@@ -14,13 +14,15 @@ import argparse
 from pathlib import Path
 
 from synthad.config import ReportConfig, parse_slice
+from synthad.stages.options import output_path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the command-line options of ``synthad figures``."""
     parser.add_argument("--runs-dir", required=True, type=Path, help="results/runs")
     parser.add_argument("--index-dir", required=True, type=Path, help="data/index")
-    parser.add_argument("--out", required=True, type=Path, help="output folder, e.g. results/figures/maps")
+    parser.add_argument("--out", required=True, type=output_path,
+                        help="output folder, e.g. results/figures/maps")
     parser.add_argument("--params-json", default="{}", help="the report: section (JSON)")
 
 

@@ -16,15 +16,17 @@ import argparse
 from pathlib import Path
 
 from synthad.errors import DataError
+from synthad.stages.options import output_path, with_dataset_keys
 from synthad.utils.io import atomic_path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the command-line options of ``synthad index``."""
-    parser.add_argument("--source", required=True, help="registry key of the data set, e.g. mvtec_ad")
+    parser.add_argument("--source", required=True,
+                        help=with_dataset_keys("registry key of the data set", derived=True))
     parser.add_argument("--category", required=True, help="one category of the data set")
     parser.add_argument("--raw", required=True, type=Path, help="data/raw/<name>/source.json")
-    parser.add_argument("--out", required=True, type=Path, help="data/index/<name>/<category>.csv")
+    parser.add_argument("--out", required=True, type=output_path, help="data/index/<name>/<category>.csv")
     parser.add_argument("--verify", action="store_true",
                         help="decode every image and mask before writing --out (the pipeline does)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")

@@ -20,14 +20,15 @@ from synthad.data.index import read_index
 from synthad.data.loader import read_image, read_mask
 from synthad.masks.foreground import mask_file_for, write_masks
 from synthad.masks.sheet import contact_sheet
+from synthad.stages.options import output_path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the command-line options of ``synthad masks``."""
     parser.add_argument("--index", required=True, type=Path, help="data/index/<dataset>/<category>.csv")
     parser.add_argument("--setting-json", default="{}", help="the MaskSetting as JSON (default: whole)")
-    parser.add_argument("--out", required=True, type=Path, help="data/masks/<dataset>/<category>")
-    parser.add_argument("--sheet", type=Path, help="contact sheet PNG to write (optional)")
+    parser.add_argument("--out", required=True, type=output_path, help="data/masks/<dataset>/<category>")
+    parser.add_argument("--sheet", type=output_path, help="contact sheet PNG to write (optional)")
     parser.add_argument("--sheet-images", type=int, default=8, help="images on the contact sheet")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 

@@ -11,11 +11,12 @@ import argparse
 from pathlib import Path
 
 from synthad.banks import build_builtin_natural, link_folder_bank
+from synthad.stages.options import output_path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the command-line options of ``synthad natural``."""
-    parser.add_argument("--out", required=True, type=Path,
+    parser.add_argument("--out", required=True, type=output_path,
                         help="bank folder, e.g. data/banks/natural/builtin")
     parser.add_argument("--folder", type=Path, help="link this folder of natural photographs instead")
     parser.add_argument("--size", type=int, default=256, help="side of the built-in images (pixels)")

@@ -1,7 +1,9 @@
 """``synthad params``: validate ``params.yaml`` and print the resolved configuration.
 
-Useful before a long run: every key is checked (an unknown or mistyped key is an error naming it),
-every listed method must be registered, and the printed YAML shows each default that applies.
+Useful before a long run: every key is checked as Snakemake checks it at its start (an unknown or
+mistyped key, a number outside its declared range or not finite, a repeated seed, a category the
+data set does not have: an error naming the key), every listed method must be registered, and the
+printed YAML shows each default that applies.
 ``--preset NAME`` shows what a paper preset (``presets/NAME.yaml`` merged over the file) would
 run, without editing the file; ``--list-presets`` names the presets there are.
 """
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from synthad.config import PRESETS_DIR, list_presets, load_params, method_config
+from synthad.config import PRESETS_DIR, list_presets, load_params, method_config, method_key, method_section
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,8 +35,8 @@ def run(args: argparse.Namespace) -> None:
         return
     params = load_params(args.params, preset=args.preset)
     resolved = dataclasses.asdict(params)
-    resolved["method_params"] = {
-        key: dataclasses.asdict(method_config(key, params.method_params.get(key)))
+    resolved["method_params"] = {  # a variant's: its base's Config with the variant's params
+        key: dataclasses.asdict(method_config(method_key(params, key), method_section(params, key)))
         for key in params.methods
     }
     if not args.quiet:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from synthad.config import ReportConfig, parse_slice
 from synthad.report.aggregate import read_metrics_csv
+from synthad.stages.options import output_path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,7 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--index-dir", required=True, type=Path, help="data/index")
     parser.add_argument("--metrics", required=True, type=Path, help="results/metrics.csv (box plots)")
     parser.add_argument("--params-json", default="{}", help="the report: section (JSON)")
-    parser.add_argument("--out", required=True, type=Path, help="output folder, e.g. results/figures/compare")
+    parser.add_argument("--out", required=True, type=output_path,
+                        help="output folder, e.g. results/figures/compare")
 
 
 def run(args: argparse.Namespace) -> None:

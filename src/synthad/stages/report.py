@@ -15,6 +15,7 @@ import argparse
 from pathlib import Path
 
 from synthad.config import ReportConfig, parse_slice
+from synthad.stages.options import output_path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--figures", required=True, type=Path, help="results/figures/compare (of `synthad plots`)"
     )
     parser.add_argument("--params-json", default="{}", help="the report: section (JSON)")
-    parser.add_argument("--out", required=True, type=Path, help="output folder, e.g. reports")
+    parser.add_argument("--out", required=True, type=output_path, help="output folder, e.g. reports")
 
 
 def run(args: argparse.Namespace) -> None:

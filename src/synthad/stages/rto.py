@@ -17,14 +17,16 @@ import time
 from pathlib import Path
 
 from synthad.config import RtoConfig, parse_slice
+from synthad.stages.options import output_path, with_dataset_keys
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the command-line options of ``synthad rto``."""
-    parser.add_argument("--base", required=True, help="registry key of the base data set, e.g. demo")
+    parser.add_argument("--base", required=True,
+                        help=with_dataset_keys("registry key of the base data set (with object categories)"))
     parser.add_argument("--index", required=True, nargs="+", type=Path,
                         help="the base's object categories: data/index/<base>/<category>.csv")
-    parser.add_argument("--out", required=True, type=Path, help="destination folder (data/raw/<name>)")
+    parser.add_argument("--out", required=True, type=output_path, help="destination folder (data/raw/<name>)")
     parser.add_argument("--params-json", default="{}",
                         help="the rto settings as JSON (max_angle, max_shift, fill, seed)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")

@@ -1,33 +1,41 @@
-"""``synthad sdas-train``: train RealNet's SDAS diffusion model (a DDPM) on one category's good images.
+"""``synthad sdas-train``: train RealNet's SDAS diffusion model (a DDPM) on a data set's good images.
 
-Reads the category's training images at ``synthesis.sdas.image_size`` and trains
-:func:`synthad.synthesis.ddpm.train_ddpm` (settings: :class:`~synthad.synthesis.sdas.SdasConfig`,
-RealNet's paper values unless ``--params-json`` overrides them). Writes to ``--out``
-(``data/banks/diffusion/<dataset>/<category>/``): the EMA U-Net (``unet/``, diffusers format),
-``sdas_config.json``, ``train_log.csv`` and ``train_info.json``. The resumable state lives beside
-``--out`` (a hidden file) until training finishes, so an interrupted run continues.
+As the paper and the official code: one class-conditional model per data set, its categories as
+the classes (one ``--index`` per category; class ``i`` = the ``i``-th). One ``--index`` trains an
+unconditional model of that category alone. Reads the training images at
+``synthesis.sdas.image_size`` and trains :func:`synthad.synthesis.ddpm.train_ddpm` (settings:
+:class:`~synthad.synthesis.sdas.SdasConfig`, RealNet's paper values unless ``--params-json``
+overrides them). Writes to ``--out`` (``data/banks/diffusion/<dataset>/model/``): the EMA U-Net
+(``unet/``, diffusers format), ``classes.json``, ``sdas_config.json``, ``train_log.csv`` and
+``train_info.json``. The resumable state lives beside ``--out`` (a hidden file) until training
+finishes, so an interrupted run continues.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import time
 from dataclasses import asdict
-from pathlib import Path
 
 import torch
 
-from synthad.data.loader import load_train_images
-from synthad.stages.sdas_options import add_sdas_arguments, start_sdas
+from synthad.stages.options import output_path
+from synthad.stages.sdas_options import (
+    add_index_arguments,
+    add_sdas_arguments,
+    load_class_images,
+    start_sdas,
+    write_classes,
+    write_train_log,
+)
 from synthad.utils.io import atomic_dir, write_json
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the command-line options of ``synthad sdas-train``."""
-    parser.add_argument("--index", required=True, type=Path, help="data/index/<dataset>/<category>.csv")
-    parser.add_argument("--out", required=True, type=Path,
-                        help="model folder, e.g. data/banks/diffusion/demo/fabric")
+    add_index_arguments(parser)
+    parser.add_argument("--out", required=True, type=output_path,
+                        help="model folder, e.g. data/banks/diffusion/demo/model")
     add_sdas_arguments(parser)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -37,21 +45,22 @@ def run(args: argparse.Namespace) -> None:
     from synthad.synthesis.ddpm import save_unet, train_ddpm  # deferred: imports diffusers
 
     cfg, device = start_sdas(args)
-    images, _ = load_train_images(args.index, cfg.image_size)
+    images, labels, classes = load_class_images(args.index, cfg.image_size)
     rows: list[dict] = []
     state = args.out.parent / f".{args.out.name}.sdas-state.pt"
     start = time.perf_counter()
     unet = train_ddpm(images, cfg, seed=args.seed, device=device, checkpoint_path=state,
-                      log=lambda step, row: rows.append({"step": step, **row}), progress=not args.no_progress)
+                      log=lambda step, row: rows.append({"step": step, **row}), progress=not args.no_progress,
+                      labels=labels, num_classes=len(classes))
     seconds = time.perf_counter() - start
     with atomic_dir(args.out) as tmp:
         save_unet(unet, tmp / "unet")
-        write_json(tmp / "sdas_config.json", asdict(cfg) | {"seed": args.seed, "index": str(args.index)})
+        write_classes(tmp, classes)
+        write_json(tmp / "sdas_config.json", asdict(cfg) | {"seed": args.seed,
+                                                             "index": [str(i) for i in args.index]})
         write_json(tmp / "train_info.json", {"train_seconds": seconds, "n_train_images": len(images),
                                               "device": str(device), "threads": torch.get_num_threads()})
-        with (tmp / "train_log.csv").open("w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=["step", "loss", "mse", "vb"])
-            writer.writeheader()
-            writer.writerows(rows)
+        write_train_log(tmp / "train_log.csv", rows, ["step", "loss", "mse", "vb"])
     state.unlink(missing_ok=True)
-    print(f"trained SDAS on {len(images)} images in {seconds:.0f} s -> {args.out}")
+    print(f"trained SDAS on {len(images)} images of {len(classes)} categories in {seconds:.0f} s"
+          f" -> {args.out}")

@@ -11,6 +11,7 @@ import argparse
 from pathlib import Path
 
 from synthad.banks import import_sia
+from synthad.stages.options import output_path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -18,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sia", required=True, type=Path,
                         help="released SIA folder (<dir>/<category>/*.jpg)")
     parser.add_argument("--category", required=True, help="category folder to import, e.g. bottle")
-    parser.add_argument("--out", required=True, type=Path,
+    parser.add_argument("--out", required=True, type=output_path,
                         help="bank folder, e.g. data/banks/sdas/mvtec_ad/bottle")
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 from synthad.banks import open_bank, parse_bank_flags
 from synthad.data.loader import load_pool_arrays, load_train_images
 from synthad.errors import DataError
-from synthad.synthesis.registry import build_synthesizer, get_synthesizer
+from synthad.stages.options import output_path
+from synthad.synthesis.registry import SYNTHESIZERS, build_synthesizer, get_synthesizer
 from synthad.synthesis.sample import TrainingPool
 from synthad.synthesis.sheet import draw_anomalous, synthesis_sheet
 from synthad.utils.io import atomic_dir
@@ -25,8 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--index", required=True, type=Path, help="data/index/<dataset>/<category>.csv")
     parser.add_argument("--masks", type=Path, help="foreground mask folder (default: whole images)")
     parser.add_argument("--bank", action="append", default=[], metavar="KIND=FOLDER", help="anomaly bank")
-    parser.add_argument("--methods", default="draem,dmp,ndpnet,imm_alm,slsg", help="comma-separated keys")
-    parser.add_argument("--out", required=True, type=Path, help="folder of the sheets (replaced)")
+    parser.add_argument("--methods", default="draem,dmp,ndpnet,imm_alm,slsg",
+                        help=f"comma-separated synthesizer keys, of: {', '.join(sorted(SYNTHESIZERS))}")
+    parser.add_argument("--out", required=True, type=output_path, help="folder of the sheets (replaced)")
     parser.add_argument("--samples", type=int, default=8, help="anomalous samples per sheet")
     parser.add_argument("--size", type=int, default=256, help="synthesis resolution (the papers': 256)")
     parser.add_argument("--pool", type=int, default=32, help="training images used (evenly spread)")

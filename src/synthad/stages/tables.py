@@ -26,6 +26,7 @@ from synthad.report.aggregate import read_metrics_csv
 from synthad.report.claims import load_claims
 from synthad.report.settings import read_settings_csv
 from synthad.report.tables import write_tables
+from synthad.stages.options import output_path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,7 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--claims-dir", type=Path, help="claims YAML folder (default: the packaged claims)")
     parser.add_argument("--no-papers", action="store_true", help="do not write the paper tables")
     parser.add_argument("--params-json", default="{}", help="the report: section (JSON)")
-    parser.add_argument("--out", required=True, type=Path, help="output folder, e.g. results/tables")
+    parser.add_argument("--out", required=True, type=output_path, help="output folder, e.g. results/tables")
 
 
 def _datasets(text: str | None) -> dict[str, str] | None:

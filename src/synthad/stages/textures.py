@@ -13,11 +13,12 @@ from pathlib import Path
 
 from synthad.banks import build_builtin_textures, link_folder_bank
 from synthad.data.download import read_source
+from synthad.stages.options import output_path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the command-line options of ``synthad textures``."""
-    parser.add_argument("--out", required=True, type=Path,
+    parser.add_argument("--out", required=True, type=output_path,
                         help="bank folder, e.g. data/banks/textures/builtin")
     parser.add_argument("--dtd", type=Path, help="use this texture folder (DTD or any images) instead")
     parser.add_argument("--size", type=int, default=256, help="side of the built-in textures (pixels)")

@@ -1,12 +1,15 @@
 """The DDPM behind SDAS: an ADM-like diffusers U-Net trained with improved-DDPM's hybrid loss.
 
-RealNet (METHOD_NOTES A.2) fine-tunes OpenAI's ADM with learned variances (``learn_sigma``) on
-defect-free images: loss ``mse(eps) + vb`` where ``vb`` is the variational bound term of the sampled
-``t`` with the mean frozen, Adam 1e-4, gradient clipping 1.0, EMA 0.9999, images in ``[-1, 1]`` and
-no flips. Here the U-Net is diffusers' :class:`~diffusers.UNet2DModel` configured as close to ADM as
-it allows, the schedule is :class:`~synthad.synthesis.sdas.StrengthScheduler` (a ``DDPMScheduler``),
-the EMA is diffusers' :class:`~diffusers.training_utils.EMAModel`, and a run resumes from
-:mod:`synthad.methods.checkpoint` states.
+RealNet (METHOD_NOTES A.2) fine-tunes OpenAI's class-conditional ImageNet ADM with learned variances
+(``learn_sigma``) on the defect-free images of a whole data set, its categories as the classes: loss
+``mse(eps) + vb`` where ``vb`` is the variational bound term of the sampled ``t`` with the mean
+frozen, Adam 1e-4, gradient clipping 1.0, EMA 0.9999, images in ``[-1, 1]`` and no flips. Here the
+U-Net is diffusers' :class:`~diffusers.UNet2DModel` configured as close to ADM as it allows (the class
+embedding is added to the timestep embedding, as ADM's ``label_emb``), the schedule is
+:class:`~synthad.synthesis.sdas.StrengthScheduler` (a ``DDPMScheduler``), the EMA is diffusers'
+:class:`~diffusers.training_utils.EMAModel`, and a run resumes from :mod:`synthad.methods.checkpoint`
+states. The ImageNet start cannot be downloaded offline: ``SdasConfig.init_checkpoint`` takes a
+user's weights (:func:`load_init_weights`), else the U-Net starts from random weights.
 """
 
 from __future__ import annotations
@@ -25,24 +28,35 @@ from tqdm.auto import tqdm
 
 from synthad.errors import DataError
 from synthad.methods.checkpoint import load_training_state, save_training_state
+from synthad.synthesis.init_weights import load_init_weights
 from synthad.synthesis.sdas import SdasConfig, StrengthScheduler
 from synthad.utils.io import atomic_dir
 from synthad.utils.runtime import seed_everything
 
 
-def build_unet(cfg: SdasConfig) -> UNet2DModel:
+def down_block_types(cfg: SdasConfig, widths: list[int]) -> tuple[str, ...]:
+    """ADM's encoder levels for ``widths``: attention where the level's size is an attention resolution."""
+    sizes = [cfg.image_size >> level for level in range(len(widths))]
+    return tuple("AttnDownBlock2D" if size in cfg.attention_resolutions else "ResnetDownsampleBlock2D"
+                 for size in sizes)
+
+
+def build_unet(cfg: SdasConfig, num_classes: int = 1) -> UNet2DModel:
     """ADM-like U-Net: scale-shift norm, resblock up/down-sampling, attention at the configured sizes.
 
-    Input ``(B, 3, S, S)`` in ``[-1, 1]`` and integer timesteps ``(B,)``; output ``(B, 6, S, S)`` (eps and
-    the variance interpolation ``v``) for ``learned_range``, ``(B, 3, S, S)`` for ``fixed_small``.
+    Input ``(B, 3, S, S)`` in ``[-1, 1]``, integer timesteps ``(B,)`` and, for ``num_classes > 1``,
+    class labels ``(B,)`` (``class_labels=``; one class = an unconditional model, no embedding);
+    output ``(B, 6, S, S)`` (eps and the variance interpolation ``v``) for ``learned_range``,
+    ``(B, 3, S, S)`` for ``fixed_small``.
     """
-    attend = [size in cfg.attention_resolutions for size in cfg.level_sizes()]
+    down = down_block_types(cfg, cfg.block_out_channels)
     return UNet2DModel(
         sample_size=cfg.image_size, in_channels=3,
         out_channels=6 if cfg.variance_type == "learned_range" else 3,
+        num_class_embeds=num_classes if num_classes > 1 else None,
         block_out_channels=tuple(cfg.block_out_channels), layers_per_block=cfg.layers_per_block,
-        down_block_types=tuple("AttnDownBlock2D" if a else "ResnetDownsampleBlock2D" for a in attend),
-        up_block_types=tuple("AttnUpBlock2D" if a else "ResnetUpsampleBlock2D" for a in reversed(attend)),
+        down_block_types=down,
+        up_block_types=tuple(kind.replace("Down", "Up") for kind in reversed(down)),
         downsample_type="resnet", upsample_type="resnet",  # ADM resblock_updown
         resnet_time_scale_shift="scale_shift", attention_head_dim=cfg.attention_head_dim,
         norm_num_groups=cfg.norm_num_groups,
@@ -164,18 +178,39 @@ def images_to_tensor(images: np.ndarray, cfg: SdasConfig, device: str | torch.de
     return torch.from_numpy(images).permute(0, 3, 1, 2).contiguous().to(device)
 
 
-def train_step(unet, optimizer, data, rng, scheduler, tables, cfg) -> tuple[float, float]:
-    """One optimiser step on a batch drawn with replacement; returns the batch's mean (mse, vb)."""
-    index = torch.from_numpy(rng.integers(0, len(data), cfg.batch_size))
-    optimizer.zero_grad(set_to_none=True)
-    sums = torch.zeros(2)
+def labels_to_tensor(labels: np.ndarray | None, n_images: int, device: str | torch.device) -> torch.Tensor:
+    """Class index per training image ``(N,)`` int64 on ``device`` (``None``: all 0, one class)."""
+    labels = np.zeros(n_images, np.int64) if labels is None else np.asarray(labels)
+    if labels.shape != (n_images,) or not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0:
+        raise DataError(f"SDAS training needs one class index >= 0 per image ({n_images}), got "
+                        f"{labels.dtype} {labels.shape}")
+    return torch.from_numpy(labels.astype(np.int64)).to(device)
+
+
+def draw_batch(data, labels, rng, cfg: SdasConfig, size: int):
+    """``size`` training images drawn with replacement, as ``micro_batch_size`` chunks.
+
+    Yields ``(x0, y, t, noise)`` per chunk: ``x0`` ``(b, 3, S, S)`` in ``[-1, 1]``, labels ``(b,)``,
+    uniform timesteps ``(b,)`` and Gaussian noise like ``x0``.
+    """
+    index = torch.from_numpy(rng.integers(0, len(data), size))
     for chunk in index.split(cfg.micro_batch_size):
-        x0 = data[chunk.to(data.device)].float() / 127.5 - 1
+        chunk = chunk.to(data.device)
+        x0 = data[chunk].float() / 127.5 - 1
         # CPU draws from the global generator, which the checkpoint restores (CUDA's is not saved)
         t = torch.randint(0, cfg.num_train_timesteps, (len(chunk),)).to(x0.device)
-        noise = torch.randn(x0.shape).to(x0.device)
+        yield x0, labels[chunk], t, torch.randn(x0.shape).to(x0.device)
+
+
+def train_step(unet, optimizer, data, labels, rng, scheduler, tables, cfg) -> tuple[float, float]:
+    """One optimiser step on a batch drawn with replacement; returns the batch's mean (mse, vb)."""
+    optimizer.zero_grad(set_to_none=True)
+    sums = torch.zeros(2)
+    conditional = unet.config.num_class_embeds is not None
+    for x0, y, t, noise in draw_batch(data, labels, rng, cfg, cfg.batch_size):
         xt = scheduler.add_noise(x0, noise, t)
-        mse, vb = hybrid_loss(unet(xt, t).sample, x0, xt, t, noise, tables, cfg.prediction_type)
+        output = unet(xt, t, class_labels=y if conditional else None).sample
+        mse, vb = hybrid_loss(output, x0, xt, t, noise, tables, cfg.prediction_type)
         ((mse + vb).sum() / cfg.batch_size).backward()
         sums += torch.stack([mse.sum(), vb.sum()]).detach().cpu()
     torch.nn.utils.clip_grad_norm_(unet.parameters(), cfg.grad_clip)
@@ -183,21 +218,26 @@ def train_step(unet, optimizer, data, rng, scheduler, tables, cfg) -> tuple[floa
     return tuple((sums / cfg.batch_size).tolist())
 
 
-def _run_identity(cfg: SdasConfig, seed: int, images: np.ndarray) -> dict:
-    """What a checkpoint must match to be resumed; ``train_steps`` is left out so a run can be extended."""
-    settings = {k: v for k, v in asdict(cfg).items() if k != "train_steps"}
-    return {"cfg": repr(sorted(settings.items())), "seed": int(seed),
-            "images": hashlib.sha1(np.ascontiguousarray(images).tobytes()).hexdigest()}
+def run_identity(cfg: SdasConfig, seed: int, images: np.ndarray, labels: np.ndarray | None,
+                 steps_key: str) -> dict:
+    """What a checkpoint must match to be resumed; ``steps_key`` is left out so a run can be extended."""
+    settings = {k: v for k, v in asdict(cfg).items() if k != steps_key}
+    digest = hashlib.sha1(np.ascontiguousarray(images).tobytes())
+    if labels is not None:
+        digest.update(np.asarray(labels, np.int64).tobytes())
+    return {"cfg": repr(sorted(settings.items())), "seed": int(seed), "images": digest.hexdigest()}
 
 
 def train_ddpm(images: np.ndarray, cfg: SdasConfig, seed: int = 0, device: str | torch.device = "cpu",
                checkpoint_path: str | Path | None = None, log: Callable[[int, dict], None] | None = None,
-               log_every: int = 100, checkpoint_every: int = 500, progress: bool = True) -> UNet2DModel:
+               log_every: int = 100, checkpoint_every: int = 500, progress: bool = True,
+               labels: np.ndarray | None = None, num_classes: int = 1) -> UNet2DModel:
     """Train the SDAS DDPM on defect-free images for ``cfg.train_steps`` optimiser steps.
 
-    Each step draws ``cfg.batch_size`` images with replacement (no flips), uniform ``t`` and
-    Gaussian noise, and minimises :func:`hybrid_loss`; the EMA (diffusers' ``EMAModel``: decay
-    ``min(cfg.ema_decay, (1 + n) / (10 + n))`` after ``n`` steps) gives the returned weights.
+    Each step draws ``cfg.batch_size`` images with replacement (no flips), with their class labels,
+    uniform ``t`` and Gaussian noise, and minimises :func:`hybrid_loss`; the EMA (diffusers'
+    ``EMAModel``: decay ``min(cfg.ema_decay, (1 + n) / (10 + n))`` after ``n`` steps) gives the
+    returned weights. The U-Net starts from ``cfg.init_checkpoint`` when one is given.
 
     Args:
         images: ``(N, S, S, 3)`` uint8 at ``cfg.image_size``.
@@ -210,21 +250,30 @@ def train_ddpm(images: np.ndarray, cfg: SdasConfig, seed: int = 0, device: str |
         log_every: Steps between ``log`` calls.
         checkpoint_every: Steps between checkpoints.
         progress: Show a tqdm bar.
+        labels: Class index of each image ``(N,)`` in ``[0, num_classes)`` (``None``: one class).
+        num_classes: Categories of the data set; more than one makes the U-Net class-conditional.
 
     Returns:
         The U-Net with the EMA weights, in eval mode, on ``device``.
 
     Raises:
-        DataError: Bad images, or a checkpoint that is unreadable or belongs to another run.
+        DataError: Bad images or labels, an ``init_checkpoint`` that does not fit, or a checkpoint
+            that is unreadable or belongs to another run.
     """
     data = images_to_tensor(images, cfg, device)
+    targets = labels_to_tensor(labels, len(data), device)
+    if int(targets.max()) >= num_classes:
+        raise DataError(f"SDAS training: class index {int(targets.max())} >= num_classes {num_classes}")
     seed_everything(seed)
     rng = np.random.default_rng(seed)
-    unet = build_unet(cfg).to(device).train()
+    unet = build_unet(cfg, num_classes)
+    if cfg.init_checkpoint is not None:  # ADM's ImageNet start in the paper; a user's file here
+        load_init_weights(unet, cfg.init_checkpoint, ("class_embedding.",), "U-Net")
+    unet = unet.to(device).train()
     optimizer = torch.optim.Adam(unet.parameters(), lr=cfg.lr)
     ema = EMAModel(unet.parameters(), decay=cfg.ema_decay, foreach=True)
     objects = {"unet": unet, "optimizer": optimizer, "ema": ema}
-    identity = _run_identity(cfg, seed, images)
+    identity = run_identity(cfg, seed, images, labels, "train_steps")
     start = load_training_state(checkpoint_path, objects, rng, extra=identity)
     ema.to(device)
     scheduler = build_scheduler(cfg)
@@ -232,7 +281,7 @@ def train_ddpm(images: np.ndarray, cfg: SdasConfig, seed: int = 0, device: str |
     window = []
     for step in tqdm(range(start + 1, cfg.train_steps + 1), desc="SDAS DDPM", initial=start,
                      total=cfg.train_steps, disable=not progress):
-        window.append(train_step(unet, optimizer, data, rng, scheduler, tables, cfg))
+        window.append(train_step(unet, optimizer, data, targets, rng, scheduler, tables, cfg))
         ema.step(unet.parameters())
         if log is not None and (step % log_every == 0 or step == cfg.train_steps):
             mse, vb = np.mean(window, axis=0)

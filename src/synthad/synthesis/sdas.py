@@ -1,11 +1,14 @@
 """SDAS, RealNet's strength-controllable diffusion anomaly synthesis (Zhang et al., CVPR 2024): sampling.
 
-A DDPM trained on defect-free images (:mod:`synthad.synthesis.ddpm`) is sampled ancestrally, but at
-every reverse step the injected noise is inflated::
+A DDPM trained on the defect-free images of a data set, its categories as classes
+(:mod:`synthad.synthesis.ddpm`), is sampled ancestrally with a category's label, but at every reverse
+step the injected noise is inflated::
 
-    x_{t-1} = mu_theta(x_t, t) + sqrt(1 + s) * sigma_t * z,    z ~ N(0, I)
+    x_{t-1} = mu_theta(x_t, t, y) + Sigma_t * g + sqrt(1 + s) * sigma_t * z,    z ~ N(0, I)
 
-(variance ``(1 + s) sigma_t^2``; the mean is untouched; ``s = 0`` is ordinary sampling). RealNet draws
+(variance ``(1 + s) sigma_t^2``; the mean is untouched; ``s = 0`` is ordinary sampling). ``g`` is the
+optional classifier guidance of the official sampler, ``scale * grad_x log p(y | x_t)`` of a noisy
+classifier (:mod:`synthad.synthesis.noisy_classifier`), not inflated by ``s``. RealNet draws
 ``s ~ U(0.1, 0.2)`` once per batch of 16 images (``sample.py`` of cnulab/RealNet, METHOD_NOTES A.1),
 samples 20 respaced steps ``{950, 900, ..., 0}`` of the T = 1000 schedule with the learned
 (improved-DDPM ``learned_range``) variance, clips the predicted ``x_0`` to ``[-1, 1]`` and writes
@@ -19,14 +22,17 @@ the respaced betas, as in guided-diffusion's ``SpacedDiffusion``).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Annotated
 
 import numpy as np
 import torch
 from diffusers import DDPMScheduler, UNet2DModel
 from diffusers.utils.torch_utils import randn_tensor
 from tqdm.auto import tqdm
+
+from synthad.utils.ranges import NonNegativeFloat, PositiveFloat, PositiveInt, Range
 
 SUPPORTED_VARIANCE = ("learned_range", "fixed_small")
 
@@ -57,40 +63,66 @@ class SdasConfig:
         strength_batch: Consecutive images that share one drawn ``s`` (RealNet: its batch of 16).
         train_steps: Optimiser steps. 14500 is RealNet's MVTec run: epoch 240 x 182 micro-batches of
             5 x 4 GPUs / gradient accumulation 3 ~= 14.5k steps at an effective batch of 60
-            (METHOD_NOTES A.2); kept per category because each of our models serves one category.
+            (METHOD_NOTES A.2), for one model of the data set's 15 categories, as here.
         batch_size: Images per optimiser step (RealNet's effective batch, 5 x 4 GPUs x 3).
         micro_batch_size: Images per forward pass; gradients are accumulated up to ``batch_size``.
         lr: Adam learning rate.
         grad_clip: Maximal global gradient norm.
         ema_decay: Upper bound of the EMA decay of the weights used for sampling.
-        n_samples: Images sampled per category (RealNet's ``sample_number``).
+        n_samples: Images sampled per category: 10,000, the paper's SIA set (Sec. 3.4; the official
+            ``sample.yaml`` says ``sample_number: 256``).
         sample_batch_size: Images per sampling forward pass (memory only; samples do not depend on it).
+        guidance_scale: Classifier guidance (the official ``sample.py``: on, ``classifier_scale``
+            1.0): every reverse step's mean moves by ``scale * Sigma_t * grad_x log p(y | x_t)``, a
+            noisy classifier's log-probability of the category. 0: no guidance, no classifier.
+            Only a model of two or more categories is guided (a one-category model has no classes).
+        classifier_block_out_channels: The noisy classifier's width per level (ADM
+            ``EncoderUNetModel``: ``classifier_width`` 128 x ``channel_mult`` (1, 1, 2, 2, 4, 4));
+            its blocks per level, attention sizes, head width and groups are the U-Net's (the
+            official values coincide). Checked only when ``guidance_scale > 0``.
+        classifier_train_steps: Its optimiser steps: the official MVTec checkpoint, epoch 428 x 91
+            steps (3629 images / 2 GPUs x 20) ~= 39k.
+        classifier_batch_size: Its images per step (2 GPUs x 20); ``micro_batch_size`` per pass.
+        init_checkpoint: Weights the U-Net starts from (the paper fine-tunes OpenAI's ImageNet
+            ``256x256_diffusion.pt``, which cannot be had offline): a state dict of this U-Net
+            (``.safetensors``, ``.pt``) or a folder written by ``save_unet``. A class embedding of
+            another class count is skipped (the official loader skips ImageNet's 1000 classes);
+            any other mismatch is an error naming the file. ``None``: random initialisation.
+        classifier_init_checkpoint: The same for the classifier (official: ``256x256_classifier.pt``);
+            its class head may differ.
     """
 
-    image_size: int = 256
-    block_out_channels: list[int] = field(default_factory=lambda: [256, 256, 512, 512, 1024, 1024])
-    layers_per_block: int = 2
-    attention_resolutions: list[int] = field(default_factory=lambda: [32, 16, 8])
-    attention_head_dim: int = 64
-    norm_num_groups: int = 32
-    dropout: float = 0.0
-    num_train_timesteps: int = 1000
-    beta_start: float = 1e-4
-    beta_end: float = 0.02
+    image_size: PositiveInt = 256
+    block_out_channels: list[PositiveInt] = field(default_factory=lambda: [256, 256, 512, 512, 1024, 1024])
+    layers_per_block: PositiveInt = 2
+    attention_resolutions: list[PositiveInt] = field(default_factory=lambda: [32, 16, 8])
+    attention_head_dim: PositiveInt = 64
+    norm_num_groups: PositiveInt = 32
+    dropout: Annotated[float, Range(ge=0, lt=1)] = 0.0
+    num_train_timesteps: Annotated[int, Range(ge=2)] = 1000
+    beta_start: Annotated[float, Range(gt=0, lt=1)] = 1e-4
+    beta_end: Annotated[float, Range(gt=0, lt=1)] = 0.02
     variance_type: str = "learned_range"
     prediction_type: str = "epsilon"
-    sampling_steps: int = 20
-    strength_min: float = 0.1
-    strength_max: float = 0.2
-    strength_batch: int = 16
-    train_steps: int = 14500
-    batch_size: int = 60
-    micro_batch_size: int = 5
-    lr: float = 1e-4
-    grad_clip: float = 1.0
-    ema_decay: float = 0.9999
-    n_samples: int = 256
-    sample_batch_size: int = 16
+    sampling_steps: PositiveInt = 20
+    strength_min: NonNegativeFloat = 0.1
+    strength_max: NonNegativeFloat = 0.2
+    strength_batch: PositiveInt = 16
+    train_steps: PositiveInt = 14500
+    batch_size: PositiveInt = 60
+    micro_batch_size: PositiveInt = 5
+    lr: PositiveFloat = 1e-4
+    grad_clip: PositiveFloat = 1.0
+    ema_decay: Annotated[float, Range(ge=0, lt=1)] = 0.9999
+    n_samples: PositiveInt = 10000
+    sample_batch_size: PositiveInt = 16
+    guidance_scale: NonNegativeFloat = 1.0
+    classifier_block_out_channels: list[PositiveInt] = field(
+        default_factory=lambda: [128, 128, 256, 256, 512, 512])
+    classifier_train_steps: PositiveInt = 39000
+    classifier_batch_size: PositiveInt = 40
+    init_checkpoint: str | None = None
+    classifier_init_checkpoint: str | None = None
 
     def __post_init__(self):
         self.block_out_channels = [int(c) for c in self.block_out_channels]
@@ -98,6 +130,9 @@ class SdasConfig:
         self._check_unet()
         self._check_diffusion()
         self._check_training()
+        self.classifier_block_out_channels = [int(c) for c in self.classifier_block_out_channels]
+        if self.guidance_scale > 0:  # unused without guidance: a diffusion-only job never checks them
+            self._check_classifier()
 
     def level_sizes(self) -> list[int]:
         """Feature-map size of each U-Net level, e.g. ``[256, 128, 64, 32, 16, 8]``."""
@@ -145,6 +180,21 @@ class SdasConfig:
         _require(self.grad_clip > 0, f"grad_clip must be > 0, got {self.grad_clip}")
         _require(0 <= self.ema_decay < 1, f"ema_decay must be in [0, 1), got {self.ema_decay}")
 
+    def _check_classifier(self) -> None:
+        widths, groups = self.classifier_block_out_channels, self.norm_num_groups
+        head = self.attention_head_dim
+        _require(len(widths) > 0 and self.image_size % (1 << (len(widths) - 1)) == 0,
+                 f"classifier_block_out_channels {widths}: image_size {self.image_size} must be a "
+                 f"multiple of 2**{len(widths) - 1} (one halving per level after the first)")
+        sizes = [self.image_size >> level for level in range(len(widths))]
+        attended = [c for c, r in zip(widths, sizes, strict=True) if r in self.attention_resolutions]
+        _require(all(c % groups == 0 for c in widths) and all(c % head == 0 for c in [*attended, widths[-1]]),
+                 f"classifier_block_out_channels {widths}: every width must be a multiple of norm_num_groups "
+                 f"{groups}, those of the attention levels and the last of attention_head_dim {head}")
+        _require(self.classifier_batch_size % self.micro_batch_size == 0,
+                 f"micro_batch_size {self.micro_batch_size} must divide classifier_batch_size "
+                 f"{self.classifier_batch_size}")
+
 
 def _require(ok: bool, message: str) -> None:
     if not ok:
@@ -190,6 +240,32 @@ class StrengthScheduler(DDPMScheduler):
             return variance + (torch.log1p(s) if torch.is_tensor(s) else math.log1p(s))
         return variance * (1 + s)
 
+    def model_variance(self, t, model_output: torch.Tensor) -> torch.Tensor:
+        """``Sigma_t`` of the reverse step at ``t`` (not inflated by ``s``): what guidance scales by.
+
+        guided-diffusion's values: ``exp(f log beta_t + (1 - f) log beta~_t)``, ``f = (v + 1) / 2``, for
+        ``learned_range`` (``(B, C, H, W)``, ``v`` = the output's second half), ``beta~_t`` for
+        ``fixed_small`` (a scalar). At the last step, where ``beta~`` is 0 and no noise is added,
+        ``learned_range`` takes the next step's ``beta~`` (its ``posterior_log_variance_clipped``).
+        """
+        beta, posterior = self._step_variances(t)
+        if self.config.variance_type == "fixed_small":
+            return posterior.to(model_output.device)
+        if self.previous_timestep(t) < 0:
+            later = self.timesteps[self.timesteps > t]
+            posterior = self._step_variances(int(later.min()) if len(later) else int(t) + 1)[1]
+        frac = (model_output[:, model_output.shape[1] // 2:] + 1) / 2
+        log_beta, log_posterior = (v.log().to(model_output.device) for v in (beta, posterior))
+        return torch.exp(frac * log_beta + (1 - frac) * log_posterior)
+
+    def _step_variances(self, t) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(beta_t, beta~_t)`` of the (respaced) step from ``t`` to the previous timestep."""
+        prev = self.previous_timestep(t)
+        abar = self.alphas_cumprod[t]
+        abar_prev = self.alphas_cumprod[prev] if prev >= 0 else self.one
+        beta = 1 - abar / abar_prev
+        return beta, beta * (1 - abar_prev) / (1 - abar)
+
 
 def draw_strengths(n: int, strength: float | Sequence[float], group: int, seed: int) -> np.ndarray:
     """Anomaly strength of each of ``n`` images: one ``U(lo, hi)`` draw per ``group`` consecutive images.
@@ -223,11 +299,31 @@ def to_uint8(x: torch.Tensor) -> np.ndarray:
     return ((x + 1) * 127.5).clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
 
 
+# (x_t (B, C, H, W), t, labels (B,)) -> scale * grad_x log p(y | x_t), (B, C, H, W)
+Guide = Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+def reverse_step(unet: UNet2DModel, sched: StrengthScheduler, x: torch.Tensor, t: torch.Tensor,
+                 y: torch.Tensor | None = None, guide: Guide | None = None,
+                 generator: list[torch.Generator] | None = None) -> torch.Tensor:
+    """One reverse step ``x_t`` ``(B, C, H, W)`` -> ``x_{t-1}``, strength-inflated by ``sched``.
+
+    When guided, the mean moves by ``Sigma_t * guide(x_t, t, y)`` (guided-diffusion's
+    ``condition_mean``). ``y`` ``(B,)``: class labels of a class-conditional U-Net (``None``:
+    unconditional).
+    """
+    # an unconditional U-Net may still be guided towards y (ADM's guided unconditional model)
+    output = unet(x, t, class_labels=y if unet.config.num_class_embeds else None).sample
+    shift = 0 if guide is None else sched.model_variance(t, output) * guide(x, t, y)
+    return sched.step(output, t, x, generator=generator).prev_sample + shift
+
+
 @torch.no_grad()
 def sdas_sample(unet: UNet2DModel, scheduler: DDPMScheduler, n: int,
                 strength: float | Sequence[float] = (0.1, 0.2), seed: int = 0, batch_size: int = 16,
                 device: str | torch.device = "cpu", progress: bool = True, steps: int = 20,
-                strength_batch: int = 16) -> tuple[np.ndarray, np.ndarray]:
+                strength_batch: int = 16, label: int | None = None,
+                guide: Guide | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Sample ``n`` SDAS images by ancestral DDPM sampling with noise inflated by ``sqrt(1 + s)``.
 
     Args:
@@ -241,10 +337,16 @@ def sdas_sample(unet: UNet2DModel, scheduler: DDPMScheduler, n: int,
         progress: Show a tqdm bar.
         steps: Respaced reverse steps (``timestep_spacing`` of the scheduler, "leading" -> {.., 50, 0}).
         strength_batch: Consecutive images sharing one drawn ``s``.
+        label: The category's class index: the class-conditional U-Net's input and the guidance
+            target (``None``: an unconditional, unguided model).
+        guide: Classifier guidance (:func:`synthad.synthesis.noisy_classifier.classifier_guide`);
+            every step's mean moves by ``Sigma_t * guide(x_t, t, y)``. Needs ``label``.
 
     Returns:
         ``(images, strengths)``: ``(n, H, W, 3)`` uint8 and ``(n,)`` float32.
     """
+    if guide is not None and label is None:
+        raise ValueError("classifier guidance needs the class label of the images to sample")
     sched = StrengthScheduler.from_config(scheduler.config)  # private copy: strength is per call
     sched.set_timesteps(steps)  # CPU timesteps: the scheduler indexes its CPU tables with them
     strengths = draw_strengths(n, strength, strength_batch, seed)
@@ -258,8 +360,9 @@ def sdas_sample(unet: UNet2DModel, scheduler: DDPMScheduler, n: int,
             gens = image_generators(seed, first, count)
             sched.strength = torch.from_numpy(strengths[first:first + count])
             x = randn_tensor((count, channels, size, size), generator=gens, device=torch.device(device))
+            y = None if label is None else torch.full((count,), label, device=x.device)
             for t in sched.timesteps:
-                x = sched.step(unet(x, t).sample, t, x, generator=gens).prev_sample
+                x = reverse_step(unet, sched, x, t, y, guide, gens)
             images.append(to_uint8(x))
             bar.update(count)
     unet.train(was_training)

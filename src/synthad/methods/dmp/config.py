@@ -7,7 +7,19 @@ Where the paper is silent the defaults are DRAEM's (its base; METHOD_NOTES B) or
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Annotated, Literal
+
+from synthad.utils.ranges import (
+    DecayFactor,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PerlinScale,
+    PerlinThreshold,
+    PositiveFloat,
+    PositiveInt,
+    Probability,
+    Range,
+)
 
 
 @dataclass
@@ -34,8 +46,12 @@ class Config:
             ``False`` trains the extractor by gradient (Table 4, row 8).
         large_kernel: RepLKNet U-Net as defect-prediction network (paper); ``False`` uses DRAEM's
             discriminative U-Net (Table 4 "Large Kernel").
-        anomaly_source: ``"dataset"``: defect-free training images of every category of the data
-            set (paper); ``"textures"``: a textures bank, i.e. DTD (Table 4 "Abnormal Appearance").
+        anomaly_source: ``"dataset"``: Eq. 2 with defect-free training images of every category
+            of the data set as sources (paper; Table 4 "Abnormal Appearance: MVTec AD");
+            ``"draem"``: DRAEM's own synthesis from a textures bank (DTD; Table 4 "DTD", rows 1-3:
+            DRAEM's augmenters, opacity and Perlin masks over the whole image, no foregrounds;
+            ``beta_min``/``beta_max`` do not apply); ``"textures"``: Eq. 2 with a texture as the
+            source (foregrounds kept; not a paper row: the CPU demo's source).
         lk_channels: RepLKNet stage widths (stem output = first; paper: 128 at 64x64 -> 31B's
             128, 256, 512, 1024).
         lk_layers: Blocks per stage (paper silent; RepLKNet-31B's 2, 2, 18, 2).
@@ -46,7 +62,8 @@ class Config:
         anomaly_prob: Probability of an anomaly per sample (paper silent; DRAEM's 0.5).
         rotate_prob: Probability of the rotation augmentation by U(-90, 90) degrees (paper: "image
             rotation", no details; DRAEM's 0.3).
-        beta_min: Lower bound of ``beta``, the source's weight in Eq. 2 (0).
+        beta_min: Lower bound of ``beta``, the source's weight in Eq. 2 (0; not used by
+            ``anomaly_source: draem``, whose opacity is DRAEM's).
         beta_max: Exclusive upper bound of ``beta`` (0.8).
         perlin_min_scale: Minimum Perlin lattice exponent (DRAEM's 0).
         perlin_max_scale: Exclusive maximum Perlin lattice exponent (DRAEM's 6).
@@ -56,38 +73,38 @@ class Config:
         eval_batch_size: Images per forward pass in ``predict``.
     """
 
-    epochs: int = 700
-    batch_size: int = 8
-    lr: float = 1e-4
-    lr_milestones: list[int] = field(default_factory=lambda: [400, 600])
-    lr_milestones_of: int = 700
-    lr_gamma: float = 0.1
-    image_size: int = 256
-    rec_base_width: int = 128
-    lambda1: float = 1.0
-    lambda2: float = 0.8
-    lambda3: float = 0.2
-    focal_gamma: float = 2.0
+    epochs: PositiveInt = 700
+    batch_size: PositiveInt = 8
+    lr: PositiveFloat = 1e-4
+    lr_milestones: list[NonNegativeInt] = field(default_factory=lambda: [400, 600])
+    lr_milestones_of: PositiveInt = 700
+    lr_gamma: DecayFactor = 0.1
+    image_size: Annotated[int, Range(ge=32)] = 256
+    rec_base_width: PositiveInt = 128
+    lambda1: NonNegativeFloat = 1.0
+    lambda2: NonNegativeFloat = 0.8
+    lambda3: NonNegativeFloat = 0.2
+    focal_gamma: NonNegativeFloat = 2.0
     deep_features: bool = True
     copy_params: bool = True
     large_kernel: bool = True
-    anomaly_source: Literal["dataset", "textures"] = "dataset"
-    lk_channels: list[int] = field(default_factory=lambda: [128, 256, 512, 1024])
-    lk_layers: list[int] = field(default_factory=lambda: [2, 2, 18, 2])
-    lk_kernels: list[int] = field(default_factory=lambda: [31, 29, 27, 13])
-    small_kernel: int = 5
-    ffn_ratio: int = 4
-    disc_base_width: int = 64
-    anomaly_prob: float = 0.5
-    rotate_prob: float = 0.3
-    beta_min: float = 0.0
-    beta_max: float = 0.8
-    perlin_min_scale: int = 0
-    perlin_max_scale: int = 6
-    perlin_threshold: float = 0.5
-    score_kernel: int = 21
+    anomaly_source: Literal["dataset", "draem", "textures"] = "dataset"
+    lk_channels: list[PositiveInt] = field(default_factory=lambda: [128, 256, 512, 1024])
+    lk_layers: list[NonNegativeInt] = field(default_factory=lambda: [2, 2, 18, 2])
+    lk_kernels: list[PositiveInt] = field(default_factory=lambda: [31, 29, 27, 13])
+    small_kernel: PositiveInt = 5
+    ffn_ratio: PositiveInt = 4
+    disc_base_width: PositiveInt = 64
+    anomaly_prob: Probability = 0.5
+    rotate_prob: Probability = 0.3
+    beta_min: Probability = 0.0
+    beta_max: Probability = 0.8
+    perlin_min_scale: PerlinScale = 0
+    perlin_max_scale: PerlinScale = 6
+    perlin_threshold: PerlinThreshold = 0.5
+    score_kernel: PositiveInt = 21
     scale_score_kernel: bool = True
-    eval_batch_size: int = 16
+    eval_batch_size: PositiveInt = 16
 
     def __post_init__(self):
         if self.image_size % 32 or self.image_size < 32:

@@ -35,7 +35,7 @@ from synthad.methods.loop import EpochLoop, fit_identity
 from synthad.methods.registry import register
 from synthad.nn import init_weights
 from synthad.nn.large_kernel import merge_reparam
-from synthad.synthesis import DmpSynthesizer, TrainingPool
+from synthad.synthesis import DmpSynthesizer, DraemSynthesizer, TrainingPool
 
 
 def build_model(cfg: Config) -> DmpModel:
@@ -61,7 +61,12 @@ class Dmp(Method):
 
     @classmethod
     def needs_for(cls, config: Config) -> frozenset[str]:
-        """Same-data sources need the other categories; the DTD ablation needs the textures bank."""
+        """Same-data sources need the other categories; texture sources the textures bank.
+
+        DRAEM's synthesis (``anomaly_source: draem``) places its masks anywhere: no foregrounds.
+        """
+        if config.anomaly_source == "draem":
+            return frozenset({"textures"})
         if config.anomaly_source == "textures":
             return frozenset({"foreground_masks", "textures"})
         return cls.needs
@@ -92,39 +97,51 @@ class Dmp(Method):
         milestones = cfg.milestone_epochs()
         scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones, gamma=cfg.lr_gamma)
         objects = {"model": self.model, "optimizer": optimizer, "scheduler": scheduler}
-        n_sources = len(synth.source_pool) if synth.source_pool is not None else 0
+        sources = getattr(synth, "source_pool", None)  # DRAEM's synthesizer has none
+        n_sources = len(sources) if sources is not None else 0
         identity = fit_identity(cfg, context.seed, len(pool), n_sources=n_sources)
         loop = EpochLoop(context, cfg.epochs, "dmp", objects, rng, identity)
         criterion = DmpLoss(cfg.lambda1, cfg.lambda2, cfg.lambda3, cfg.focal_gamma)
         for epoch in loop:
-            row = self._train_epoch(pool, synth, rng, optimizer, criterion, device)
+            row = self._train_epoch(pool, synth, rng, optimizer, criterion, device, loop)
             row |= {"epoch": epoch + 1, "lr": optimizer.param_groups[0]["lr"]}
             scheduler.step()
             loop.log(row, "loss", "focal")
         self.model.eval()
 
-    def _synthesizer(self, pool: TrainingPool, context: FitContext) -> DmpSynthesizer:
-        """Sec. 3.1 synthesis with sources from the whole data set, or from DTD in the ablation."""
+    def _synthesizer(self, pool: TrainingPool, context: FitContext) -> DmpSynthesizer | DraemSynthesizer:
+        """Sec. 3.1 synthesis with sources from the whole data set or a textures bank, or DRAEM's.
+
+        ``anomaly_source: draem`` is the "DTD" column of Table 4 (its row 1 is DRAEM): DRAEM's
+        synthesizer at DRAEM's opacity and augmenters; the probabilities and the Perlin recipe are
+        the shared fields (DRAEM's values by default).
+        """
         cfg = self.config
+        perlin = {"perlin_scales": (cfg.perlin_min_scale, cfg.perlin_max_scale),
+                  "threshold": cfg.perlin_threshold}
+        if cfg.anomaly_source == "draem":
+            return DraemSynthesizer(context.bank("textures", cfg.image_size), cfg.rotate_prob,
+                                    anomaly_prob=cfg.anomaly_prob, **perlin)
         kwargs = {"anomaly_prob": cfg.anomaly_prob, "beta": (cfg.beta_min, cfg.beta_max),
-                  "perlin_scales": (cfg.perlin_min_scale, cfg.perlin_max_scale),
-                  "threshold": cfg.perlin_threshold, "rotate_prob": cfg.rotate_prob}
+                  "rotate_prob": cfg.rotate_prob, **perlin}
         if cfg.anomaly_source == "textures":
             return DmpSynthesizer(texture_source=context.bank("textures", cfg.image_size), **kwargs)
         others = context.source_pool(cfg.image_size)
         return DmpSynthesizer(source_pool=data_set_pool(pool, others), **kwargs)
 
-    def _train_epoch(self, pool: TrainingPool, synth: DmpSynthesizer, rng: np.random.Generator,
-                     optimizer: torch.optim.Optimizer, criterion: DmpLoss, device: torch.device) -> dict:
+    def _train_epoch(self, pool: TrainingPool, synth: DmpSynthesizer | DraemSynthesizer,
+                     rng: np.random.Generator, optimizer: torch.optim.Optimizer, criterion: DmpLoss,
+                     device: torch.device, loop: EpochLoop) -> dict:
         """One epoch: ``ceil(N / batch)`` batches of randomly drawn images (DRAEM's loader)."""
         self.model.train()
         keys = ("loss", "l2", "ssim", "vision", "deep", "rec", "focal")
         start, sums = time.perf_counter(), dict.fromkeys(keys, 0.0)
         steps = math.ceil(len(pool) / self.config.batch_size)
-        for _ in range(steps):
+        for step in range(steps):
             batch = make_batch(pool, synth, rng, self.config.batch_size)
             normal, augmented, mask = (t.to(device) for t in batch)
             loss, terms = self.training_loss(normal, augmented, mask, criterion)
+            loop.check_loss(loss, step)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import torch
@@ -25,6 +25,16 @@ from synthad.methods.loop import EpochLoop, fit_identity
 from synthad.methods.registry import register
 from synthad.nn import init_weights
 from synthad.synthesis import DraemSynthesizer, TrainingPool
+from synthad.utils.ranges import (
+    DecayFactor,
+    Fraction,
+    PerlinScale,
+    PerlinThreshold,
+    PositiveFloat,
+    PositiveInt,
+    Probability,
+    Range,
+)
 
 
 @dataclass
@@ -57,26 +67,26 @@ class Config:
         eval_batch_size: Images per forward pass in ``predict``.
     """
 
-    epochs: int = 700
-    batch_size: int = 8
-    lr: float = 1e-4
-    lr_milestones: list[float] = field(default_factory=lambda: [0.8, 0.9])
-    lr_gamma: float = 0.2
-    image_size: int = 256
-    rec_base_width: int = 128
-    disc_base_width: int = 64
-    anomaly_prob: float = 0.5
-    rotate_prob: float = 0.3
-    beta_min: float = 0.0
-    beta_max: float = 0.8
-    n_augmenters: int = 3
+    epochs: PositiveInt = 700
+    batch_size: PositiveInt = 8
+    lr: PositiveFloat = 1e-4
+    lr_milestones: list[Fraction] = field(default_factory=lambda: [0.8, 0.9])
+    lr_gamma: DecayFactor = 0.2
+    image_size: Annotated[int, Range(ge=32)] = 256  # and a multiple of 32 (five halvings)
+    rec_base_width: PositiveInt = 128
+    disc_base_width: PositiveInt = 64
+    anomaly_prob: Probability = 0.5
+    rotate_prob: Probability = 0.3
+    beta_min: Probability = 0.0
+    beta_max: Probability = 0.8
+    n_augmenters: Annotated[int, Range(ge=1, le=10)] = 3  # of DRAEM's 10 augmenters
     anomaly_source: Literal["textures", "natural", "sdas"] = "textures"
-    perlin_min_scale: int = 0
-    perlin_max_scale: int = 6
-    perlin_threshold: float = 0.5
-    score_kernel: int = 21
+    perlin_min_scale: PerlinScale = 0
+    perlin_max_scale: PerlinScale = 6
+    perlin_threshold: PerlinThreshold = 0.5
+    score_kernel: PositiveInt = 21
     scale_score_kernel: bool = True
-    eval_batch_size: int = 16
+    eval_batch_size: PositiveInt = 16
 
     def __post_init__(self):
         if self.image_size % 32 or self.image_size < 32:
@@ -132,23 +142,25 @@ class Draem(Method):
         loop = EpochLoop(context, cfg.epochs, "draem", objects, rng, identity)
         criterion = DraemLoss()
         for epoch in loop:
-            row = self._train_epoch(pool, synth, rng, optimizer, criterion, device)
+            row = self._train_epoch(pool, synth, rng, optimizer, criterion, device, loop)
             row |= {"epoch": epoch + 1, "lr": optimizer.param_groups[0]["lr"]}
             scheduler.step()
             loop.log(row, "loss", "focal")
         self.model.eval()
 
     def _train_epoch(self, pool: TrainingPool, synth: DraemSynthesizer, rng: np.random.Generator,
-                     optimizer: torch.optim.Optimizer, criterion: DraemLoss, device: torch.device) -> dict:
+                     optimizer: torch.optim.Optimizer, criterion: DraemLoss, device: torch.device,
+                     loop: EpochLoop) -> dict:
         """One DRAEM epoch: ``ceil(N / batch)`` batches of randomly drawn images (official loader)."""
         self.model.train()
         start, sums = time.perf_counter(), {"loss": 0.0, "l2": 0.0, "ssim": 0.0, "focal": 0.0}
         steps = math.ceil(len(pool) / self.config.batch_size)
-        for _ in range(steps):
+        for step in range(steps):
             batch = make_batch(pool, synth, rng, self.config.batch_size)
             normal, augmented, mask = (t.to(device) for t in batch)
             rec, logits = self.model(augmented)
             loss, terms = criterion(rec, normal, logits, mask)
+            loop.check_loss(loss, step)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

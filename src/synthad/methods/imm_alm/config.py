@@ -7,9 +7,10 @@ augmentation ranges, the image score) the default is our choice; README.md lists
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Annotated, Literal
 
 from synthad.nn.backbones import check_feature_backbone, tap_channels
+from synthad.utils.ranges import PositiveFloat, PositiveInt, Probability, Range, Seed
 
 
 @dataclass
@@ -66,37 +67,37 @@ class Config:
         eval_batch_size: Images per forward pass in ``predict``.
     """
 
-    image_size: int = 256
+    image_size: Annotated[int, Range(ge=32)] = 256
     backbone: str = "resnet18"
     backbone_weights: Literal["imagenet", "random"] = "imagenet"
     calibrate_backbone: bool = False
     imm: bool = True
-    imm_epochs: int = 500
-    imm_batch_size: int = 32
-    imm_lr: float = 2e-4
-    imm_widths: list[int] = field(default_factory=lambda: [32, 64, 128, 128])
-    imm_hidden: int = 128
-    template_seed: int = 0
+    imm_epochs: PositiveInt = 500
+    imm_batch_size: PositiveInt = 32
+    imm_lr: PositiveFloat = 2e-4
+    imm_widths: list[PositiveInt] = field(default_factory=lambda: [32, 64, 128, 128])
+    imm_hidden: PositiveInt = 128
+    template_seed: Seed = 0
     imm_padding: Literal["border", "zeros"] = "border"
-    alm_epochs: int = 300
-    batch_size: int = 32
-    lr: float = 1e-3
+    alm_epochs: PositiveInt = 300
+    batch_size: PositiveInt = 32
+    lr: PositiveFloat = 1e-3
     feature_stride: Literal[4, 8, 16] = 4
-    feature_dim: int = 128
+    feature_dim: PositiveInt = 128
     reduction: Literal["projection", "group_mean"] = "projection"
-    mapping_widths: list[int] = field(default_factory=lambda: [256, 256])
+    mapping_widths: list[PositiveInt] = field(default_factory=lambda: [256, 256])
     center: Literal["feature_map", "vector"] = "feature_map"
     dgm: bool = True
-    margin: float = 0.1
+    margin: Annotated[float, Range(gt=0, le=1)] = 0.1
     balanced_loss: bool = False
-    anomaly_prob: float = 0.5
-    mask_threshold: float = 0.5
+    anomaly_prob: Probability = 0.5
+    mask_threshold: Annotated[float, Range(gt=0, le=1)] = 0.5
     augment: bool = False
-    augment_degrees: float = 30.0
-    augment_shift: float = 0.1
-    score_kernel: int = 21
+    augment_degrees: Annotated[float, Range(ge=0, le=180)] = 30.0
+    augment_shift: Annotated[float, Range(ge=0, lt=1)] = 0.1
+    score_kernel: PositiveInt = 21
     scale_score_kernel: bool = True
-    eval_batch_size: int = 16
+    eval_batch_size: PositiveInt = 16
 
     def __post_init__(self):
         if self.image_size < 32:

@@ -105,7 +105,7 @@ class ImmAlm(Method):
         aligned = None
         for epoch in loop:
             if epoch < imm_epochs:
-                row = self._imm_epoch(pool, rng, imm_opt) | {"phase": 0, "lr": cfg.imm_lr}
+                row = self._imm_epoch(pool, rng, imm_opt, loop) | {"phase": 0, "lr": cfg.imm_lr}
             else:
                 if aligned is None:
                     aligned = self.align_pool(pool)
@@ -113,21 +113,22 @@ class ImmAlm(Method):
                     if cfg.calibrate_backbone:
                         calibrate_batchnorm(self.model.features, self._batches(aligned))
                     self.fit_center(aligned)
-                row = self._alm_epoch(aligned, synth, rng, alm_opt) | {"phase": 1, "lr": cfg.lr}
+                row = self._alm_epoch(aligned, synth, rng, alm_opt, loop) | {"phase": 1, "lr": cfg.lr}
             loop.log(row | {"epoch": epoch + 1}, "loss")
         self.model.eval()
 
     def _imm_epoch(self, pool: TrainingPool, rng: np.random.Generator,
-                   optimizer: torch.optim.Optimizer) -> dict:
+                   optimizer: torch.optim.Optimizer, loop: EpochLoop) -> dict:
         """``ceil(N / imm_batch_size)`` steps of Eq. 1 on random training images (with replacement)."""
         cfg, model = self.config, self.model
         model.matcher.train()
         start, sums = time.perf_counter(), dict.fromkeys(LOG_KEYS, 0.0)
         steps = math.ceil(len(pool) / cfg.imm_batch_size)
-        for _ in range(steps):
+        for step in range(steps):
             x = to_tensor(pool, rng.integers(0, len(pool), cfg.imm_batch_size)).to(self.device)
             aligned, _ = model.matcher(x, model.template, cfg.imm_padding)
             loss = registration_loss(aligned, model.template)
+            loop.check_loss(loss, step)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -172,19 +173,20 @@ class ImmAlm(Method):
         self.model.center.copy_(center)
 
     def _alm_epoch(self, pool: TrainingPool, synth, rng: np.random.Generator,
-                   optimizer: torch.optim.Optimizer) -> dict:
+                   optimizer: torch.optim.Optimizer, loop: EpochLoop) -> dict:
         """``ceil(N / batch_size)`` steps of Eq. 5 (Eq. 3 without DGM) on aligned training images."""
         cfg, model = self.config, self.model
         model.mapping.train()
         start, sums = time.perf_counter(), dict.fromkeys(LOG_KEYS, 0.0)
         steps = math.ceil(len(pool) / cfg.batch_size)
-        for _ in range(steps):
+        for step in range(steps):
             _, image, mask = make_batch(pool, synth, rng, cfg.batch_size)
             if cfg.augment:
                 image, mask = self.augment(image, mask, rng)
             features = model.embed(image.to(self.device))
             defect = self.downscale(mask.to(self.device), features.shape[-2:]) if cfg.dgm else None
             loss, terms = mapping_loss(features, model.center, defect, cfg.margin, cfg.balanced_loss)
+            loop.check_loss(loss, step)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

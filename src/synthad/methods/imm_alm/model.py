@@ -50,13 +50,25 @@ class ImageMatcher(nn.Module):
         nn.init.zeros_(last.weight)  # identity start: (0, 0, 0) = no warp
         nn.init.zeros_(last.bias)
 
+    def features(self, images: torch.Tensor, template: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``F_D = N_P(I_O)`` ``(B, C, h, w)`` and ``F_T = N_P(I_T)`` ``(1, C, h, w)``.
+
+        Template and images go through ``N_P`` as one batch: in training mode each BatchNorm then
+        normalises the template with the same batch statistics as the images (alone it would be
+        normalised by its own single-image statistics, which it never sees at evaluation), and the
+        running statistics are updated once per step from that batch. In evaluation mode every
+        sample is normalised by the running statistics, so a pair's output does not depend on the
+        rest of the batch.
+        """
+        both = self.extract(torch.cat([template[None], images]))
+        return both[1:], both[:1]
+
     def params(self, images: torch.Tensor, template: torch.Tensor) -> torch.Tensor:
         """``N_R(N_P(I_O) (+) N_P(I_T))``: images ``(B, 3, S, S)``, template ``(3, S, S)`` -> ``(B, 3)``.
 
         Rows are ``(tx, ty, theta)`` of :func:`~synthad.methods.imm_alm.geometry.affine_matrix`.
         """
-        f_t = self.extract(template[None])
-        f_o = self.extract(images)
+        f_o, f_t = self.features(images, template)
         return self.regress(torch.cat([f_o, f_t.expand_as(f_o)], dim=1))
 
     def forward(self, images: torch.Tensor, template: torch.Tensor, padding: str = "border"

@@ -9,7 +9,7 @@ must beat it; a data set on which it is near-perfect is too easy to tell methods
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import torch
 import torch.nn.functional as F
@@ -19,6 +19,7 @@ from tqdm import tqdm
 from synthad.errors import DataError
 from synthad.methods.base import FitContext, Method, Prediction
 from synthad.methods.registry import register
+from synthad.utils.ranges import PositiveInt, Range
 
 
 @dataclass
@@ -31,8 +32,8 @@ class MeanImageConfig:
         batch_size: Images per batch while averaging (memory only; the result does not depend on it).
     """
 
-    image_size: int = 256
-    batch_size: int = 16
+    image_size: Annotated[int, Range(ge=8)] = 256
+    batch_size: PositiveInt = 16
 
     def __post_init__(self):
         if self.image_size < 8 or self.batch_size < 1:

@@ -7,9 +7,10 @@ README ("Deviations / choices").
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Annotated, Literal
 
 from synthad.nn.backbones import FEATURE_BACKBONES
+from synthad.utils.ranges import NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt, Range
 
 
 @dataclass
@@ -56,39 +57,41 @@ class Config:
         eval_batch_size: Images per forward pass in ``predict``.
     """
 
-    phase1_epochs: int = 400
-    phase2_epochs: int = 200
-    batch_size: int = 8
-    lr: float = 1e-4
-    weight_decay: float = 1e-5
-    image_size: int = 256
-    base_width: int = 64
-    w_rec: float = 100.0
-    w_per: float = 1.0
-    w_def_per: float = 1.0
-    w_fea_rep: float = 1.0
-    w_seg: float = 1.0
+    phase1_epochs: NonNegativeInt = 400  # 0 skips the phase (at least one epoch in total)
+    phase2_epochs: NonNegativeInt = 200
+    batch_size: PositiveInt = 8
+    lr: PositiveFloat = 1e-4
+    weight_decay: NonNegativeFloat = 1e-5
+    image_size: Annotated[int, Range(ge=16)] = 256  # and a multiple of 16 (four halvings)
+    base_width: PositiveInt = 64
+    w_rec: NonNegativeFloat = 100.0
+    w_per: NonNegativeFloat = 1.0
+    w_def_per: NonNegativeFloat = 1.0
+    w_fea_rep: NonNegativeFloat = 1.0
+    w_seg: NonNegativeFloat = 1.0
     perceptual_weights: Literal["imagenet", "random", "none"] = "imagenet"
     perceptual_backbone: str = "vgg16"
-    patch_sizes: list[int] = field(default_factory=lambda: [2, 4])
-    ffm_channels: int = 64
-    ffm_kernel: int = 5
-    softmax_scale: float = 1.0
-    dsm_width: int = 64
-    msdsm_weights: list[float] = field(default_factory=lambda: [0.2, 0.2, 0.6])
-    filter_size: int = 5
+    patch_sizes: list[PositiveInt] = field(default_factory=lambda: [2, 4])
+    ffm_channels: PositiveInt = 64
+    ffm_kernel: PositiveInt = 5  # and odd: the FFM's convolutions keep the size
+    softmax_scale: PositiveFloat = 1.0
+    dsm_width: PositiveInt = 64
+    msdsm_weights: list[NonNegativeFloat] = field(default_factory=lambda: [0.2, 0.2, 0.6])
+    filter_size: PositiveInt = 5
     scale_filter_size: bool = True
     use_def_per: bool = True
     use_rbam: bool = True
     segmentation: Literal["msdsm", "pixel_gap", "ssim"] = "msdsm"
-    phase2_anomaly_prob: float = 1.0
-    eval_batch_size: int = 16
+    phase2_anomaly_prob: Annotated[float, Range(gt=0, le=1)] = 1.0
+    eval_batch_size: PositiveInt = 16
 
     def __post_init__(self):
         if self.image_size % 16 or self.image_size < 16:
             raise ValueError(f"image_size must be a positive multiple of 16, got {self.image_size}")
         if min(self.batch_size, self.base_width, self.ffm_channels, self.dsm_width, self.ffm_kernel) < 1:
             raise ValueError("batch_size, base_width, ffm_channels, dsm_width and ffm_kernel must be >= 1")
+        if self.ffm_kernel % 2 == 0:  # padding m // 2 keeps the size only for odd m
+            raise ValueError(f"ffm_kernel must be odd, got {self.ffm_kernel}")
         if min(self.phase1_epochs, self.phase2_epochs) < 0 or self.phase1_epochs + self.phase2_epochs < 1:
             raise ValueError("phase epochs must be >= 0 with at least one epoch in total")
         if not self.patch_sizes or min(self.patch_sizes) < 1:

@@ -101,7 +101,7 @@ class NdpNet(Method):
             if phase == 2:
                 self.model.freeze_encoder()
             optimizer = opt1 if phase == 1 else opt2
-            row = self._train_epoch(phase, pool, synths[phase], rng, optimizer, perceptual, device)
+            row = self._train_epoch(phase, pool, synths[phase], rng, optimizer, perceptual, device, loop)
             row |= {"epoch": epoch + 1, "phase": phase, "lr": cfg.lr}
             loop.log(row, "phase", "loss")
         if cfg.phase2_epochs:
@@ -118,16 +118,17 @@ class NdpNet(Method):
 
     def _train_epoch(self, phase: int, pool: TrainingPool, synth: NdpNetSynthesizer, rng: np.random.Generator,
                      optimizer: torch.optim.Optimizer, perceptual: PerceptualLoss,
-                     device: torch.device) -> dict[str, float]:
+                     device: torch.device, loop: EpochLoop) -> dict[str, float]:
         """``ceil(N / batch)`` steps of ``phase`` -> mean of every loss term, plus seconds."""
         self.model.train()
-        step = self.phase1_loss if phase == 1 else self.phase2_loss
+        phase_loss = self.phase1_loss if phase == 1 else self.phase2_loss
         start, sums = time.perf_counter(), {}
         steps = math.ceil(len(pool) / self.config.batch_size)
-        for _ in range(steps):
+        for step in range(steps):
             batch = make_batch(pool, synth, rng, self.config.batch_size)
             normal, augmented, mask = (t.to(device) for t in batch)
-            loss, terms = step(normal, augmented, mask, perceptual)
+            loss, terms = phase_loss(normal, augmented, mask, perceptual)
+            loop.check_loss(loss, step)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

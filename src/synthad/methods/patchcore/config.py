@@ -6,9 +6,10 @@ README.md in this folder maps every field to the paper and lists where we deviat
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Annotated, Literal
 
 from synthad.nn.backbones import check_feature_backbone, tap_channels
+from synthad.utils.ranges import NonNegativeFloat, PositiveInt, Range
 
 
 @dataclass
@@ -44,19 +45,19 @@ class Config:
 
     backbone: str = "wide_resnet50_2"
     backbone_weights: Literal["imagenet", "random"] = "imagenet"
-    strides: list[int] = field(default_factory=lambda: [8, 16])
-    image_size: int = 256
-    neighbourhood: int = 3
-    pretrain_embed_dim: int = 1024
-    target_embed_dim: int = 1024
-    coreset_ratio: float = 0.1
-    coreset_projection_dim: int = 128
+    strides: list[PositiveInt] = field(default_factory=lambda: [8, 16])
+    image_size: Annotated[int, Range(ge=32)] = 256  # and >= the largest stride
+    neighbourhood: PositiveInt = 3  # and odd
+    pretrain_embed_dim: PositiveInt = 1024
+    target_embed_dim: PositiveInt = 1024
+    coreset_ratio: Annotated[float, Range(gt=0, le=1)] = 0.1
+    coreset_projection_dim: PositiveInt = 128
     reweight: bool = True
-    reweight_neighbours: int = 9
-    map_sigma: float = 4.0
+    reweight_neighbours: Annotated[int, Range(ge=2)] = 9  # Eq. 7 with b = 1 is always 0
+    map_sigma: NonNegativeFloat = 4.0
     scale_map_sigma: bool = True
-    batch_size: int = 8
-    eval_batch_size: int = 16
+    batch_size: PositiveInt = 8
+    eval_batch_size: PositiveInt = 16
 
     def __post_init__(self):
         check_feature_backbone(self.backbone)

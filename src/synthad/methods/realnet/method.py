@@ -12,7 +12,7 @@ import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import torch
@@ -32,6 +32,7 @@ from synthad.nn.backbones import calibrate_batchnorm, check_feature_backbone, ta
 from synthad.synthesis.realnet import RealNetSynthesizer
 from synthad.synthesis.sample import TrainingPool
 from synthad.utils.io import write_json
+from synthad.utils.ranges import PerlinScale, PerlinThreshold, PositiveFloat, PositiveInt, Probability, Range
 
 
 @dataclass
@@ -80,38 +81,38 @@ class Config:
         eval_batch_size: Images per forward pass in ``predict``.
     """
 
-    epochs: int = 1000
-    batch_size: int = 16
-    lr: float = 1e-4
-    image_size: int = 256
+    epochs: PositiveInt = 1000
+    batch_size: PositiveInt = 16
+    lr: PositiveFloat = 1e-4
+    image_size: Annotated[int, Range(ge=32)] = 256
     backbone: str = "wide_resnet50_2"
     backbone_weights: Literal["imagenet", "random"] = "imagenet"
     calibrate_backbone: bool = False
-    layers: list[int] = field(default_factory=lambda: [1, 2, 3, 4])
-    feature_dims: list[int] = field(default_factory=lambda: [256, 512, 512, 256])
+    layers: list[Annotated[int, Range(ge=1, le=4)]] = field(default_factory=lambda: [1, 2, 3, 4])
+    feature_dims: list[PositiveInt] = field(default_factory=lambda: [256, 512, 512, 256])
     selection: Literal["afs", "rdr", "rlpr"] = "afs"
-    afs_batches: int = 64
-    afs_batch_size: int = 16
-    hide_ratio: float = 0.5
-    channel_mult: list[int] = field(default_factory=lambda: [1, 2, 4])
-    num_res_blocks: int = 2
-    attention_levels: list[int] = field(default_factory=lambda: [2, 4])
-    head_channels: int = 64
+    afs_batches: PositiveInt = 64
+    afs_batch_size: PositiveInt = 16
+    hide_ratio: PositiveFloat = 0.5
+    channel_mult: list[PositiveInt] = field(default_factory=lambda: [1, 2, 4])
+    num_res_blocks: PositiveInt = 2
+    attention_levels: list[PositiveInt] = field(default_factory=lambda: [2, 4])
+    head_channels: PositiveInt = 64
     rrs_mode: Literal["max_avg", "max", "avg", "none"] = "max_avg"
-    rrs_retention: float = 1 / 3
-    head_widths: list[int] = field(default_factory=lambda: [128, 32, 8, 4])
+    rrs_retention: Annotated[float, Range(gt=0, le=1)] = 1 / 3
+    head_widths: list[PositiveInt] = field(default_factory=lambda: [128, 32, 8, 4])
     anomaly_source: Literal["sdas", "textures"] = "sdas"
-    normal_prob: float = 0.5
-    sdas_opacity: list[float] = field(default_factory=lambda: [0.5, 1.0])
-    dtd_opacity: list[float] = field(default_factory=lambda: [0.2, 1.0])
-    dtd_augmenters: int = 3
+    normal_prob: Annotated[float, Range(ge=0, lt=1)] = 0.5
+    sdas_opacity: list[Probability] = field(default_factory=lambda: [0.5, 1.0])
+    dtd_opacity: list[Probability] = field(default_factory=lambda: [0.2, 1.0])
+    dtd_augmenters: Annotated[int, Range(ge=0, le=10)] = 3
     foreground: bool = True
-    perlin_min_scale: int = 0
-    perlin_max_scale: int = 6
-    perlin_threshold: float = 0.5
-    score_pool: int = 16
+    perlin_min_scale: PerlinScale = 0
+    perlin_max_scale: PerlinScale = 6
+    perlin_threshold: PerlinThreshold = 0.5
+    score_pool: PositiveInt = 16
     scale_score_pool: bool = True
-    eval_batch_size: int = 16
+    eval_batch_size: PositiveInt = 16
 
     def __post_init__(self):
         if self.image_size < 32:
@@ -171,7 +172,8 @@ class RealNet(Method):
             write_json(afs_json_path(context.checkpoint_path), self.selected_channels())
         cache = self.clean_features(pool)
         for epoch in loop:
-            row = self._train_epoch(pool, synth, rng, optimizer, cache) | {"epoch": epoch + 1, "lr": cfg.lr}
+            row = self._train_epoch(pool, synth, rng, optimizer, cache, loop)
+            row |= {"epoch": epoch + 1, "lr": cfg.lr}
             loop.log(row, "ce", "mse")
         self.model.eval()
 
@@ -239,12 +241,12 @@ class RealNet(Method):
         return out
 
     def _train_epoch(self, pool: TrainingPool, synth: RealNetSynthesizer, rng: np.random.Generator,
-                     optimizer: torch.optim.Optimizer, cache: list[torch.Tensor]) -> dict:
+                     optimizer: torch.optim.Optimizer, cache: list[torch.Tensor], loop: EpochLoop) -> dict:
         """One epoch of ``ceil(N / batch)`` steps; loss = CE(head) + sum of per-block feature MSE."""
         self.model.train()
         start, sums = time.perf_counter(), {"loss": 0.0, "ce": 0.0, "mse": 0.0}
         steps = math.ceil(len(pool) / self.config.batch_size)
-        for _ in range(steps):
+        for step in range(steps):
             index = rng.integers(0, len(pool), self.config.batch_size)  # as make_batch: with replacement
             samples = [synth(pool, int(i), rng) for i in index]
             _, image, mask = (t.to(self.device) for t in stack_samples(samples))
@@ -254,6 +256,7 @@ class RealNet(Method):
             ce = F.cross_entropy(logits, mask[:, 0].long())
             mse = sum(F.mse_loss(r, t) for r, t in zip(recons, targets, strict=True))
             loss = ce + mse
+            loop.check_loss(loss, step)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

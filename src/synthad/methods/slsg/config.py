@@ -8,9 +8,17 @@ ablation is a ``params.yaml`` override.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Annotated, Literal
 
 from synthad.nn.backbones import check_feature_backbone
+from synthad.utils.ranges import (
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    Probability,
+    Range,
+)
 
 
 @dataclass
@@ -65,50 +73,50 @@ class Config:
         eval_batch_size: Images per forward pass in ``predict``.
     """
 
-    image_size: int = 256
+    image_size: Annotated[int, Range(ge=32)] = 256
     backbone: str = "resnet18"
     backbone_weights: Literal["imagenet", "random"] = "imagenet"
     encoder_init: Literal["gptnet", "imagenet", "random"] = "gptnet"
     freeze_encoder: bool = True
-    decoder_widths: list[int] = field(default_factory=lambda: [256, 128, 64, 64])
-    pretrain_epochs: int = 40
-    pretrain_batch_size: int = 6
-    lr_generator: float = 1e-3
-    lr_discriminator: float = 6e-4
-    alpha_adv: float = 1.0
-    alpha_l1: float = 0.8
-    alpha_aux_rec: float = 1.0
-    disc_width: int = 64
-    grid_cells: int = 8
-    grid_ratio: float = 0.8
+    decoder_widths: list[PositiveInt] = field(default_factory=lambda: [256, 128, 64, 64])
+    pretrain_epochs: PositiveInt = 40
+    pretrain_batch_size: PositiveInt = 6
+    lr_generator: PositiveFloat = 1e-3
+    lr_discriminator: PositiveFloat = 6e-4
+    alpha_adv: NonNegativeFloat = 1.0
+    alpha_l1: NonNegativeFloat = 0.8
+    alpha_aux_rec: NonNegativeFloat = 1.0
+    disc_width: PositiveInt = 64
+    grid_cells: PositiveInt = 8
+    grid_ratio: Probability = 0.8
     large_mask: bool = True
-    large_mask_min: int = 40
-    large_mask_max: int = 150
-    steps: int = 3500
-    normal_per_batch: int = 4
-    anomalous_per_batch: int = 4
-    lr: float = 0.04
-    momentum: float = 0.9
-    weight_decay: float = 3e-5
-    focal_gamma: float = 4.0
-    alpha_focal: float = 0.4
-    alpha_l1_seg: float = 0.6
-    alpha_aux_seg: float = 0.3
+    large_mask_min: PositiveInt = 40
+    large_mask_max: PositiveInt = 150
+    steps: PositiveInt = 3500
+    normal_per_batch: NonNegativeInt = 4
+    anomalous_per_batch: PositiveInt = 4
+    lr: PositiveFloat = 0.04
+    momentum: Annotated[float, Range(ge=0, lt=1)] = 0.9
+    weight_decay: NonNegativeFloat = 3e-5
+    focal_gamma: NonNegativeFloat = 4.0
+    alpha_focal: NonNegativeFloat = 0.4
+    alpha_l1_seg: NonNegativeFloat = 0.6
+    alpha_aux_seg: NonNegativeFloat = 0.3
     graph: Literal["both", "attention", "gcn", "none"] = "both"
-    top_k: int = 9
+    top_k: PositiveInt = 9
     eliminate_position: bool = True
-    attention_reduction: int = 2
-    pos_dim: int = 64
+    attention_reduction: PositiveInt = 2
+    pos_dim: Annotated[int, Range(ge=4)] = 64
     bottleneck_skip: bool = True
-    skip_channels: int = 32
+    skip_channels: PositiveInt = 32
     structural: bool = True
     logical: bool = True
     foreground: bool = True
-    texture_prob: float = 0.5
-    score_top_k: int = 100
+    texture_prob: Probability = 0.5
+    score_top_k: PositiveInt = 100
     scale_score_top_k: bool = True
-    log_every: int = 100
-    eval_batch_size: int = 16
+    log_every: PositiveInt = 100
+    eval_batch_size: PositiveInt = 16
 
     def __post_init__(self):
         if self.image_size % 16 or self.image_size < 32:

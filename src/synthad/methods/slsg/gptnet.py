@@ -41,7 +41,7 @@ class GptNet(nn.Module):
         Returns:
             Reconstruction and auxiliary bottleneck reconstruction, both ``(B, 3, H, W)`` in ``[0, 1]``.
         """
-        f1, f2, f3, f4 = self.encoder(masked, normalize=False)
+        _, f1, f2, f3, f4 = self.encoder(masked, normalize=False)  # no stem skip (SegNet has one)
         rec = torch.sigmoid(self.decoder(f4, [f3, f2, f1]))
         aux = F.interpolate(self.aux_head(f4), size=masked.shape[-2:], mode="bilinear", align_corners=False)
         return rec, torch.sigmoid(aux)

@@ -41,6 +41,7 @@ def build_segnet(cfg: Config, weights: str = "random") -> SegNet:
           "eliminate_position": cfg.eliminate_position, "mode": cfg.graph}
     model = SegNet(weights, cfg.decoder_widths, sg, cfg.skip_channels, cfg.bottleneck_skip,
                    cfg.freeze_encoder, cfg.backbone)
+    # The skip attention keeps PyTorch's default init: the code's re-initialisation loop misses it.
     for part in (model.sg, model.project, model.aux_head, model.decoder):
         part.apply(init_weights)
     return model
@@ -128,7 +129,7 @@ class Slsg(Method):
             loop.save(0)
         for chunk in loop:
             n = min(cfg.log_every, cfg.steps - chunk * cfg.log_every)
-            row = self._train_steps(n, pool, synth, rng, optimizer, scheduler, device)
+            row = self._train_steps(n, pool, synth, rng, optimizer, scheduler, device, loop)
             step = chunk * cfg.log_every + n
             loop.log(row | {"phase": 2, "step": step, "lr": scheduler.get_last_lr()[0]}, "loss")
         self.model.eval()
@@ -141,12 +142,13 @@ class Slsg(Method):
                                foreground=cfg.foreground)
 
     def _train_steps(self, n: int, pool: TrainingPool, synth: SlsgSynthesizer, rng: np.random.Generator,
-                     optimizer: torch.optim.Optimizer, scheduler: Any, device: torch.device) -> dict:
+                     optimizer: torch.optim.Optimizer, scheduler: Any, device: torch.device,
+                     loop: EpochLoop) -> dict:
         """``n`` SGD steps on 4 normal + 4 simulated images each; returns mean losses and seconds."""
         cfg = self.config
         self.model.train()
         start, sums = time.perf_counter(), dict.fromkeys(("loss", "focal", "l1", "aux"), 0.0)
-        for _ in range(n):
+        for step in range(n):
             draw = len(pool)
             normals = [normal_sample(pool.image(int(i))) for i in rng.integers(0, draw, cfg.normal_per_batch)]
             anomalies = [synth(pool, int(i), rng) for i in rng.integers(0, draw, cfg.anomalous_per_batch)]
@@ -154,6 +156,7 @@ class Slsg(Method):
             logits, aux = self.model(image)
             loss, terms = segnet_loss(logits, aux, mask, cfg.focal_gamma,
                                       (cfg.alpha_focal, cfg.alpha_l1_seg, cfg.alpha_aux_seg))
+            loop.check_loss(loss, step)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

@@ -61,30 +61,33 @@ def pretrain_gptnet(pool: TrainingPool, cfg: Config, context: FitContext,
     loop = EpochLoop(context, cfg.pretrain_epochs, "slsg gpt-net", objects, rng, identity,
                      checkpoint=checkpoint)
     for epoch in loop:
-        row = _epoch(gen, disc, opt_g, opt_d, pool, cfg, rng, device)
+        row = _epoch(gen, disc, opt_g, opt_d, pool, cfg, rng, device, loop)
         loop.log(row | {"phase": 1, "epoch": epoch + 1}, "l1", "d")
     return {PREFIX + k: v.detach().cpu() for k, v in gen.encoder.state_dict().items()}
 
 
 def _epoch(gen: GptNet, disc: PatchDiscriminator, opt_g: torch.optim.Optimizer, opt_d: torch.optim.Optimizer,
-           pool: TrainingPool, cfg: Config, rng: np.random.Generator, device: torch.device) -> dict:
+           pool: TrainingPool, cfg: Config, rng: np.random.Generator, device: torch.device,
+           loop: EpochLoop) -> dict:
     """``ceil(N / batch)`` steps on randomly drawn images; returns mean losses and seconds."""
     gen.train(), disc.train()
     start, sums = time.perf_counter(), dict.fromkeys(("loss", "g_adv", "l1", "aux_l2", "d"), 0.0)
     steps = math.ceil(len(pool) / cfg.pretrain_batch_size)
     side_range = cfg.large_mask_range() if cfg.large_mask else None
-    for _ in range(steps):
+    for step in range(steps):
         idx = rng.integers(0, len(pool), cfg.pretrain_batch_size)
         image = torch.from_numpy(pool.images[idx]).permute(0, 3, 1, 2).float().div(255).to(device)
         mask = gptnet_masks(len(idx), pool.size[0], cfg.grid_cells, cfg.grid_ratio, side_range, rng)
         mask = mask.to(device)
         rec, aux = gen(apply_mask(imagenet_normalize(image), mask))
         d_loss = discriminator_loss(disc(image), disc(rec.detach()))
+        loop.check_loss(d_loss, step, "discriminator loss")
         opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
         opt_d.step()
         alphas = (cfg.alpha_adv, cfg.alpha_l1, cfg.alpha_aux_rec)
         g_loss, terms = gptnet_loss(rec, aux, image, disc(rec), alphas)
+        loop.check_loss(g_loss, step, "generator loss")
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
         opt_g.step()

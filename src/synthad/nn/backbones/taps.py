@@ -112,7 +112,11 @@ class FeatureTaps(nn.Module):
         """
         # No no_grad here even when frozen: a perceptual loss needs the gradient w.r.t. the images
         # (the parameters get none, requires_grad is off); callers that need no graph wrap it.
-        x, out = self.stem(imagenet_normalize(images) if normalize else images), []
+        return self.stage_taps(self.stem(imagenet_normalize(images) if normalize else images))
+
+    def stage_taps(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """The stages alone: what enters the first stage ``(B, C, H/s, W/s)`` -> one map per stride."""
+        out = []
         for stride, stage in zip(self.stage_strides, self.stages, strict=True):
             x = stage(x)
             if stride in self.strides:
