@@ -3,7 +3,7 @@
 Each :class:`DatasetSpec` is a fact sheet: the official archive(s) with size and checksum where
 one is published (``None`` where none could be found: the download then only checks the size and
 warns), the name of the layout adapter in :mod:`synthad.data.layouts`, the categories, and the
-foreground-mask setting of every category (METHOD_NOTES A.3, the official RealNet rules; for MVTec
+foreground-mask setting of every category (the official RealNet code's per-category thresholds; for MVTec
 LOCO, the official SLSG code's, see :data:`LOCO_MASK_SETTINGS`).
 
 Two entries have no archive: ``folder`` reads any MVTec-layout folder the user points at, and

@@ -1,6 +1,7 @@
 """The DDPM behind SDAS: an ADM-like diffusers U-Net trained with improved-DDPM's hybrid loss.
 
-RealNet (METHOD_NOTES A.2) fine-tunes OpenAI's class-conditional ImageNet ADM with learned variances
+RealNet (official code; methods/realnet/README.md, "SDAS") fine-tunes OpenAI's class-conditional
+ImageNet ADM with learned variances
 (``learn_sigma``) on the defect-free images of a whole data set, its categories as the classes: loss
 ``mse(eps) + vb`` where ``vb`` is the variational bound term of the sampled ``t`` with the mean
 frozen, Adam 1e-4, gradient clipping 1.0, EMA 0.9999, images in ``[-1, 1]`` and no flips. Here the

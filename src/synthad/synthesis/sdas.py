@@ -63,7 +63,8 @@ class SdasConfig:
         strength_batch: Consecutive images that share one drawn ``s`` (RealNet: its batch of 16).
         train_steps: Optimiser steps. 14500 is RealNet's MVTec run: epoch 240 x 182 micro-batches of
             5 x 4 GPUs / gradient accumulation 3 ~= 14.5k steps at an effective batch of 60
-            (METHOD_NOTES A.2), for one model of the data set's 15 categories, as here.
+            (official RealNet code, see methods/realnet/README.md "SDAS"), for one model of the
+            data set's 15 categories, as here.
         batch_size: Images per optimiser step (RealNet's effective batch, 5 x 4 GPUs x 3).
         micro_batch_size: Images per forward pass; gradients are accumulated up to ``batch_size``.
         lr: Adam learning rate.
