@@ -13,18 +13,16 @@ from __future__ import annotations
 import argparse
 import time
 
-import torch
-
 from synthad.stages.options import output_path
 from synthad.stages.sdas_options import (
     add_index_arguments,
     add_sdas_arguments,
     load_class_images,
     start_sdas,
-    write_classes,
-    write_train_log,
+    state_path,
+    train_info,
+    write_trained_folder,
 )
-from synthad.utils.io import atomic_dir, write_json
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,18 +41,14 @@ def run(args: argparse.Namespace) -> None:
     cfg, device = start_sdas(args)
     images, labels, classes = load_class_images(args.index, cfg.image_size)
     rows: list[dict] = []
-    state = args.out.parent / f".{args.out.name}.sdas-state.pt"
+    state = state_path(args.out)
     start = time.perf_counter()
     classifier = train_classifier(
         images, labels, len(classes), cfg, seed=args.seed, device=device, checkpoint_path=state,
         log=lambda step, row: rows.append({"step": step, **row}), progress=not args.no_progress)
     seconds = time.perf_counter() - start
-    with atomic_dir(args.out) as tmp:
-        save_classifier(classifier, tmp)
-        write_classes(tmp, classes)
-        write_json(tmp / "train_info.json", {"train_seconds": seconds, "n_train_images": len(images),
-                                              "device": str(device), "threads": torch.get_num_threads()})
-        write_train_log(tmp / "train_log.csv", rows, ["step", "loss", "accuracy"])
+    write_trained_folder(args.out, lambda tmp: save_classifier(classifier, tmp), classes, rows,
+                         ["step", "loss", "accuracy"], train_info(seconds, len(images), device))
     state.unlink(missing_ok=True)
     last = f", last accuracy {rows[-1]['accuracy']:.2f}" if rows else ""
     print(f"trained the SDAS classifier on {len(images)} images of {len(classes)} categories in "

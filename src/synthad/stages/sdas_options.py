@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,7 @@ import torch
 from synthad.data.loader import load_train_images
 from synthad.errors import ConfigError, DataError
 from synthad.synthesis.sdas_config import load_sdas_config
-from synthad.utils.io import write_json
+from synthad.utils.io import atomic_dir, write_json
 from synthad.utils.runtime import select_device
 
 if TYPE_CHECKING:  # the module imports diffusers; the stages import it only when they run
@@ -72,6 +73,39 @@ def write_train_log(path: Path, rows: list[dict], fields: list[str]) -> None:
         writer = csv.DictWriter(handle, fieldnames=fields)
         writer.writeheader()
         writer.writerows(rows)
+
+
+def write_trained_folder(out: Path, save: Callable[[Path], None], classes: list[str], rows: list[dict],
+                         fields: list[str], info: dict, extra: dict[str, object] | None = None) -> None:
+    """Write the folder of a trained SDAS network (diffusion model or guidance classifier) atomically.
+
+    Args:
+        out: The folder (replaced as a whole only when everything is written).
+        save: Writes the network's weights into the temporary folder it is given.
+        classes: Category of each class label (``classes.json``).
+        rows: Logged training rows (``train_log.csv`` with header ``fields``).
+        fields: Columns of the log.
+        info: Seconds, image count, device, threads (``train_info.json``).
+        extra: Further JSON files, name -> data.
+    """
+    with atomic_dir(out) as tmp:
+        save(tmp)
+        write_classes(tmp, classes)
+        for name, data in (extra or {}).items():
+            write_json(tmp / name, data)
+        write_json(tmp / "train_info.json", info)
+        write_train_log(tmp / "train_log.csv", rows, fields)
+
+
+def train_info(seconds: float, n_images: int, device: torch.device) -> dict:
+    """``train_info.json`` of an SDAS network: training seconds, image count, device, threads."""
+    return {"train_seconds": seconds, "n_train_images": n_images, "device": str(device),
+            "threads": torch.get_num_threads()}
+
+
+def state_path(out: Path) -> Path:
+    """The resumable state of the job writing ``out``: a hidden file beside it (Snakemake clears ``out``)."""
+    return out.parent / f".{out.name}.sdas-state.pt"
 
 
 def write_classes(folder: Path, classes: list[str]) -> None:

@@ -17,18 +17,16 @@ import argparse
 import time
 from dataclasses import asdict
 
-import torch
-
 from synthad.stages.options import output_path
 from synthad.stages.sdas_options import (
     add_index_arguments,
     add_sdas_arguments,
     load_class_images,
     start_sdas,
-    write_classes,
-    write_train_log,
+    state_path,
+    train_info,
+    write_trained_folder,
 )
-from synthad.utils.io import atomic_dir, write_json
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,20 +45,16 @@ def run(args: argparse.Namespace) -> None:
     cfg, device = start_sdas(args)
     images, labels, classes = load_class_images(args.index, cfg.image_size)
     rows: list[dict] = []
-    state = args.out.parent / f".{args.out.name}.sdas-state.pt"
+    state = state_path(args.out)
     start = time.perf_counter()
     unet = train_ddpm(images, cfg, seed=args.seed, device=device, checkpoint_path=state,
                       log=lambda step, row: rows.append({"step": step, **row}), progress=not args.no_progress,
                       labels=labels, num_classes=len(classes))
     seconds = time.perf_counter() - start
-    with atomic_dir(args.out) as tmp:
-        save_unet(unet, tmp / "unet")
-        write_classes(tmp, classes)
-        write_json(tmp / "sdas_config.json", asdict(cfg) | {"seed": args.seed,
-                                                             "index": [str(i) for i in args.index]})
-        write_json(tmp / "train_info.json", {"train_seconds": seconds, "n_train_images": len(images),
-                                              "device": str(device), "threads": torch.get_num_threads()})
-        write_train_log(tmp / "train_log.csv", rows, ["step", "loss", "mse", "vb"])
+    config = asdict(cfg) | {"seed": args.seed, "index": [str(i) for i in args.index]}
+    write_trained_folder(args.out, lambda tmp: save_unet(unet, tmp / "unet"), classes, rows,
+                         ["step", "loss", "mse", "vb"], train_info(seconds, len(images), device),
+                         {"sdas_config.json": config})
     state.unlink(missing_ok=True)
     print(f"trained SDAS on {len(images)} images of {len(classes)} categories in {seconds:.0f} s"
           f" -> {args.out}")
