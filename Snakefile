@@ -1,6 +1,7 @@
 # SynthAD workflow entry point.
 # `rule all` must live in this file: an included file's default target is ignored by Snakemake
-# (PIPELINE_NOTES 1.2). Every rule only calls `synthad <stage>`; the code lives in src/synthad.
+# (docs/pipeline.md#rules-call-synthad-stage). Every rule only calls `synthad <stage>`; the code
+# lives in src/synthad.
 
 from snakemake.utils import min_version
 
@@ -60,6 +61,8 @@ rule banks_all:
 rule train_all:
     input:
         model_files(),
+    benchmark:
+        benchmark_file("train_all"),
     # dvc.yaml's train stage tracks results/pretrain, which must exist even when no method pre-trains.
     shell:
         "mkdir -p results/pretrain"

@@ -78,7 +78,8 @@ def bench(name: str, cfg: SdasConfig, args: argparse.Namespace, device: torch.de
 
 def demo_config(args: argparse.Namespace) -> SdasConfig:
     """The CPU demo setting: ``synthesis.sdas`` of ``--params`` over the paper defaults."""
-    from synthad.config import build, load_params
+    from synthad.config import build
+    from synthad.stages.validate import load_params
 
     return build(SdasConfig, load_params(args.params).synthesis.sdas, "synthesis.sdas")
 

@@ -1,4 +1,4 @@
-"""Tests of the strict params.yaml loader (src/synthad/config.py)."""
+"""Tests of the strict params.yaml loader (src/synthad/config/, src/synthad/stages/validate.py)."""
 
 import copy
 import dataclasses
@@ -15,17 +15,15 @@ from synthad.config import (
     Params,
     ReportConfig,
     VariantEntry,
-    apply_preset,
     build,
-    load_params,
     method_key,
     method_section,
-    parse_params,
     parse_slice,
     variant_for,
 )
 from synthad.errors import ConfigError
 from synthad.methods import get_method
+from synthad.stages.validate import apply_preset, load_params, parse_params
 from synthad.utils.ranges import range_of
 
 REPO = Path(__file__).resolve().parents[1]
@@ -102,8 +100,6 @@ def test_slice_round_trip_matches_defaults():
 
 
 def test_sdas_section_is_checked_against_sdas_config():
-    from synthad.config import parse_params
-
     sdas = {"image_size": 32, "block_out_channels": [32, 64, 64], "attention_resolutions": [8]}
     params = parse_params({"synthesis": {"sdas": sdas}})
     assert params.synthesis.sdas["image_size"] == 32
@@ -136,8 +132,6 @@ def test_merge_preset_replaces_each_named_key_whole_and_keeps_the_rest():
 
 
 def test_apply_preset_demo_is_identity_and_named_preset_merges(tmp_path, raw_params):
-    from synthad.config import apply_preset
-
     folder = _presets(tmp_path, paper="seeds: [0, 1, 2]\nmethods: [draem]\nmethod_params: {draem: {}}\n")
     assert apply_preset(raw_params, folder) == raw_params
     merged = apply_preset(raw_params | {"preset": "paper"}, folder)
@@ -146,16 +140,12 @@ def test_apply_preset_demo_is_identity_and_named_preset_merges(tmp_path, raw_par
 
 
 def test_unknown_preset_lists_the_available_ones(tmp_path, raw_params):
-    from synthad.config import apply_preset
-
     folder = _presets(tmp_path, dmp="seeds: [0]\n")
     with pytest.raises(ConfigError, match=r"params.yaml:preset: unknown preset 'dpm'.*available: demo, dmp"):
         apply_preset(raw_params | {"preset": "dpm"}, folder)
 
 
 def test_preset_errors_name_the_preset_file(tmp_path, raw_params):
-    from synthad.config import apply_preset
-
     folder = _presets(tmp_path, typo="method_params: {draem: {epoch: 700}}\n",
                       chained="preset: typo\n", leaky="methods: [draem, dmp]\nmethod_params: {draem: {}}\n")
     with pytest.raises(ConfigError, match=r"typo.yaml:method_params.draem.epoch"):

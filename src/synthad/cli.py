@@ -39,11 +39,14 @@ STAGES: dict[str, tuple[str, str]] = {
     "pretrain": ("pretrain", "run a method's separate pre-training phase (SLSG's GPT-Net) on one category"),
     "train": ("train", "train one method on one category with one seed"),
     "evaluate": ("evaluate", "score the test split with a trained model and compute every metric"),
+    "predict": ("predict", "decide defective or not for new images with a trained run; heat-map overlays"),
+    "export": ("export", "write a trained run as one ONNX file (checked against predict) and a JSON sidecar"),
     "aggregate": ("aggregate", "collect every metrics.json into results/metrics.csv"),
     "tables": ("tables", "render summary, unified and paper tables (claimed | ours | delta), CSV and LaTeX"),
     "figures": ("figures", "plot anomaly maps next to ground truth for a few test images"),
     "plots": ("plots", "plot ROC curves, box plots, map grids and training curves comparing the methods"),
     "report": ("report", "assemble tables and figures into reports/report.tex and a standalone report.html"),
+    "costs": ("costs", "print what the pipeline cost per phase or per method (Snakemake benchmark files)"),
     "params": ("params", "validate params.yaml and print the resolved configuration"),
 }
 

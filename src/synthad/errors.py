@@ -21,6 +21,10 @@ class TrainingDiverged(SynthADError, ArithmeticError):
     """A training loss became NaN or infinite; the message names the method, epoch and step."""
 
 
+class ExportError(SynthADError, RuntimeError):
+    """A trained method could not be exported, or its exported graph disagrees with ``predict``."""
+
+
 class UnknownNameError(SynthADError, KeyError):
     """A data set, category or method name that is not registered.
 

@@ -16,9 +16,10 @@ from sklearn.metrics import roc_auc_score
 import synthad.methods.mean_image  # noqa: F401  (registers the method)
 from synthad.config import DemoConfig, MaskSetting
 from synthad.data.demo import ANOMALY_KIND, CATEGORIES, DEFECTS, MASK_SETTINGS, generate_demo
-from synthad.data.loader import ImageDataset, read_image, read_mask
+from synthad.data.loader import ImageDataset
 from synthad.errors import UnknownNameError
 from synthad.methods import FitContext, get_method
+from synthad.utils.images import read_image, read_mask
 
 SMALL = DemoConfig(image_size=64, n_train=3, n_test_good=2, n_test_defect=8, seed=7)
 

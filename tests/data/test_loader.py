@@ -1,6 +1,6 @@
-"""Loader: bad input, every bit depth and channel layout, and items of a real index.
+"""Loader: masks of an index row, items of a real index, and the index's geometry (resize mode).
 
-Bad input: corrupt image, mask of another size, JPEG mask. Layouts: real files written to tmp_path.
+Decoding single files is tested in tests/utils/test_images.py.
 """
 
 from __future__ import annotations
@@ -8,25 +8,18 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from PIL import Image
+import torch
+from tiny_methods import TINY
 
+import synthad.data.loader as loader
+from synthad.data.index import read_index, resize_mode, write_index
 from synthad.data.layouts import build_index
-from synthad.data.loader import ImageDataset, read_image, read_mask, read_mask_values, read_masks
+from synthad.data.loader import ImageDataset, load_train_images, read_masks
 from synthad.data.registry import get_dataset
 from synthad.errors import DataError
-
-
-def test_corrupt_image_is_named(tmp_path):
-    bad = tmp_path / "broken.png"
-    bad.write_bytes(b"\x89PNG\r\n\x1a\n this is not really a png")
-    with pytest.raises(DataError, match=r"broken.png: cannot decode image"):
-        read_image(bad)
-    empty = tmp_path / "empty.png"
-    empty.write_bytes(b"")
-    with pytest.raises(DataError, match="empty.png: cannot decode"):
-        read_image(empty)
-    with pytest.raises(DataError, match="missing.png: image file does not exist"):
-        read_image(tmp_path / "missing.png")
+from synthad.masks.foreground import mask_file_for
+from synthad.methods import FitContext, get_method, method_config
+from synthad.utils.images import write_image
 
 
 def test_mask_of_another_size(tmp_path):
@@ -55,76 +48,79 @@ def test_dataset_items_from_real_index(metal_plate, tmp_path):
     assert 0.0 <= float(item["image"].min()) and float(item["image"].max()) <= 1.0
 
 
-def _write(path, pixels):
-    """Write ``pixels`` with OpenCV (BGR order for colour) and return the path."""
-    assert cv2.imwrite(str(path), pixels)
-    return path
+# A 40 x 80 (H x W) image: grey, black where ``pad`` adds bars, and a red defect on rows 8:24,
+# columns 24:40 (multiples of 4, so every mode maps it onto whole pixels of a 20 px square).
+DEFECT = (slice(8, 24), slice(24, 40))
+# Where the defect lands at 20 px: squash scales rows by 2 and columns by 4; pad centres the image
+# on an 80 px square (20 rows of bar above it) and scales by 4; crop keeps columns 20:60, scales by 2.
+EXPECTED = {"squash": (slice(4, 12), slice(6, 10)), "pad": (slice(7, 11), slice(6, 10)),
+            "crop": (slice(4, 12), slice(2, 10))}
 
 
-def _palette(path, indices, colours):
-    """A palette PNG: ``indices (H, W)`` into ``colours`` (RGB triples)."""
-    image = Image.fromarray(np.asarray(indices, np.uint8), "P")
-    image.putpalette([c for colour in colours for c in colour])
-    image.save(path)
-    return path
+def _wide_category(tmp_path, mode: str):
+    """Index (with ``resize: mode``) and foreground folder of one train and one defective test image."""
+    image = np.full((40, 80, 3), 50, np.uint8)
+    image[DEFECT] = (255, 0, 0)
+    mask = np.zeros((40, 80), np.uint8)
+    mask[DEFECT] = 255
+    rows = []
+    for split, label in (("train", 0), ("test", 1)):
+        path = write_image(tmp_path / "cat" / split / "x" / "000.png", image)
+        mask_path = write_image(tmp_path / "gt" / f"{split}.png", mask) if label else ""
+        write_image(mask_file_for(tmp_path / "fg", path), mask)  # foreground = the defect region
+        rows.append({"path": str(path), "split": split, "label": label, "defect_type": "x",
+                     "mask_path": str(mask_path), "resize": mode})
+    return write_index(rows, tmp_path / f"{mode}.csv", "wide"), tmp_path / "fg"
 
 
-def test_16bit_mask_keeps_small_values(tmp_path):
-    # IMREAD_GRAYSCALE reduced 16 bits to 8 (v >> 8): the value 1 became 0, an empty mask.
-    values = np.array([[0, 1], [300, 0]], np.uint16)
-    path = _write(tmp_path / "m16.png", values)
-    np.testing.assert_array_equal(read_mask(path), values != 0)
-    np.testing.assert_array_equal(read_mask(_write(tmp_path / "m16.tif", values)), values != 0)
+@pytest.mark.parametrize("mode", ["squash", "pad", "crop"])
+def test_image_masks_and_foreground_share_the_geometry(tmp_path, mode):
+    index, fg_dir = _wide_category(tmp_path, mode)
+    item = ImageDataset(index[index["split"] == "test"], 20, fg_dir)[0]
+    expected = np.zeros((20, 20), bool)
+    expected[EXPECTED[mode]] = True
+    red = ((item["image"][0] > 0.6) & (item["image"][1] < 0.3)).numpy()
+    np.testing.assert_array_equal(red, expected)
+    np.testing.assert_array_equal(item["mask"][0].numpy() > 0, expected)
+    np.testing.assert_array_equal(item["foreground"][0].numpy() > 0, expected)
+    bars = item["image"][:, :5].amax() if mode == "pad" else None  # the letterbox is black
+    assert bars is None or float(bars) == 0.0
 
 
-def test_mask_layouts(tmp_path):
-    expected = np.array([[False, True], [True, False]])
-    grey = np.where(expected, 255, 0).astype(np.uint8)
-    colour = np.zeros((2, 2, 3), np.uint8)
-    colour[0, 1], colour[1, 0] = (0, 0, 200), (3, 0, 0)  # a red and a very dark blue defect
-    opaque = np.dstack([colour, np.full((2, 2), 255, np.uint8)])  # an all-255 alpha is no defect
-    files = {
-        "8-bit": _write(tmp_path / "m8.png", grey),
-        "bmp": _write(tmp_path / "m.bmp", np.where(expected, 1, 0).astype(np.uint8)),
-        "rgb": _write(tmp_path / "rgb.png", colour),
-        "rgba": _write(tmp_path / "rgba.png", opaque),
-        "palette": _palette(tmp_path / "p.png", [[0, 1], [2, 0]], [(0, 0, 0), (128, 0, 0), (0, 0, 2)]),
-    }
-    for name, path in files.items():
-        np.testing.assert_array_equal(read_mask(path), expected, err_msg=name)
+@pytest.mark.parametrize("mode", ["pad", "crop"])
+def test_training_pool_follows_the_index_geometry(tmp_path, mode):
+    _, fg_dir = _wide_category(tmp_path, mode)
+    images, foregrounds = load_train_images(tmp_path / f"{mode}.csv", 20, masks_dir=fg_dir)
+    expected = np.zeros((20, 20), bool)
+    expected[EXPECTED[mode]] = True
+    np.testing.assert_array_equal(images[0, :, :, 0] == 255, expected)  # area averaging: pure red
+    np.testing.assert_array_equal(foregrounds[0] == 1, expected)
 
 
-def test_mask_values_for_loco_defect_types(tmp_path):
-    values = np.array([[0, 1000], [0, 0]], np.uint16)
-    np.testing.assert_array_equal(read_mask_values(_write(tmp_path / "v.png", values)), values)
+def test_index_resize_column(tmp_path, metal_plate):
+    frame = build_index(get_dataset("folder"), metal_plate, "mpdd_metal_plate", tmp_path / "sq.csv")
+    assert "resize" not in frame.columns and resize_mode(frame) == "squash"  # squash: index unchanged
+    build_index(get_dataset("folder"), metal_plate, "mpdd_metal_plate", tmp_path / "pad.csv", "pad")
+    assert resize_mode(read_index(tmp_path / "pad.csv")) == "pad"
+    index, _ = _wide_category(tmp_path, "crop")
+    for bad in ("stretch", ["pad", "crop"]):
+        frame = index.assign(resize=bad)
+        frame.to_csv(tmp_path / "bad.csv", index=False)
+        with pytest.raises(DataError, match=r"bad\.csv: column resize must hold one of squash, pad, crop"):
+            read_index(tmp_path / "bad.csv")
 
 
-def test_lossy_masks_are_refused(tmp_path):
-    mask = np.zeros((8, 8), np.uint8)
-    jpeg = _write(tmp_path / "m.jpg", mask)
-    with pytest.raises(DataError, match=r"m.jpg: masks must be lossless: PNG, BMP or TIFF"):
-        read_mask(jpeg)
-    disguised = tmp_path / "m.png"
-    disguised.write_bytes(jpeg.read_bytes())
-    with pytest.raises(DataError, match=r"m.png: masks must be lossless"):
-        read_mask(disguised)
-    assert read_image(jpeg).shape == (8, 8, 3)  # a JPEG image is fine
+def test_training_decodes_each_image_once(tiny_index, banks, tmp_path, monkeypatch):
+    """Every epoch draws from memory: a 3-epoch fit decodes each training image exactly once."""
+    decoded, original = [], loader.read_image
 
+    def counting_read(path):
+        decoded.append(str(path))
+        return original(path)
 
-def test_image_layouts(tmp_path):
-    rgb16 = np.zeros((2, 2, 3), np.uint16)
-    rgb16[..., 2], rgb16[..., 1] = 65535, 100 * 256 + 255  # BGR: red full, green 100
-    np.testing.assert_array_equal(read_image(_write(tmp_path / "rgb16.png", rgb16))[0, 0], [255, 100, 0])
-    grey16 = np.array([[0, 65535]], np.uint16)
-    np.testing.assert_array_equal(read_image(_write(tmp_path / "g16.png", grey16))[0], [[0] * 3, [255] * 3])
-    grey_alpha = tmp_path / "la.png"
-    transparent_grey = np.dstack([np.full((2, 2), 77, np.uint8), np.zeros((2, 2), np.uint8)])
-    Image.fromarray(transparent_grey, "LA").save(grey_alpha)
-    assert (read_image(grey_alpha) == 77).all()
-    bgra = np.dstack([np.full((2, 2, 3), (10, 20, 30), np.uint8), np.zeros((2, 2), np.uint8)])
-    np.testing.assert_array_equal(read_image(_write(tmp_path / "rgba.png", bgra))[1, 1], [30, 20, 10])
-    palette = _palette(tmp_path / "p.png", [[0, 1]], [(0, 0, 0), (200, 100, 50)])
-    np.testing.assert_array_equal(read_image(palette)[0], [[0, 0, 0], [200, 100, 50]])
-    for suffix in (".tif", ".bmp"):
-        colour = np.full((2, 2, 3), (10, 20, 30), np.uint8)
-        assert (read_image(_write(tmp_path / f"c{suffix}", colour)) == [30, 20, 10]).all()
+    monkeypatch.setattr(loader, "read_image", counting_read)
+    train = ImageDataset(tiny_index[tiny_index["split"] == "train"], 32)
+    method = get_method("draem")(method_config("draem", TINY["draem"] | {"epochs": 3}), "cpu")
+    torch.manual_seed(0)
+    method.fit(train, FitContext(checkpoint_path=tmp_path / "state.pt", banks=banks, progress=False))
+    assert sorted(decoded) == sorted(train.rows["path"])

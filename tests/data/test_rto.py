@@ -9,11 +9,12 @@ import cv2
 import numpy as np
 import pytest
 
-from synthad.config import ConfigError, RtoConfig, parse_params
+from synthad.config import RtoConfig
 from synthad.data.layouts import build_index
 from synthad.data.registry import get_dataset
 from synthad.data.rto import check_objects, derive_category, derive_dataset, draw_transform, warp
-from synthad.errors import DataError, UnknownNameError
+from synthad.errors import ConfigError, DataError, UnknownNameError
+from synthad.stages.validate import parse_params
 
 KEYS = [f"washer/test/scratch/{i:03d}.png" for i in range(200)]
 

@@ -18,6 +18,7 @@ from test_spro_bruteforce import brute_auspro
 from synthad.config import EvaluateConfig
 from synthad.data.index import read_index
 from synthad.data.layouts import build_index
+from synthad.data.loader import ImageDataset
 from synthad.data.registry import get_dataset
 from synthad.errors import DataError
 from synthad.evaluation.evaluate import evaluate_run
@@ -137,3 +138,19 @@ def test_no_saturation_no_spro(tmp_path):
     metrics = evaluate_run(index, make_model_dir(tmp_path / "m"), EvaluateConfig(resolution=24),
                            tmp_path / "run", torch.device("cpu"), progress=False)
     assert "pixel_auspro" not in metrics and "image_auroc_logical" not in metrics
+
+
+def test_instances_follow_the_index_geometry(tmp_path):
+    """With ``resize: pad`` instance masks are letterboxed like the images and saturations rescaled."""
+    make_loco(tmp_path / "raw")
+    build_index(get_dataset("mvtec_loco"), tmp_path / "raw", CATEGORY, tmp_path / "i.csv", "pad")
+    rows = read_index(tmp_path / "i.csv")
+    rows = rows[rows["split"] == "test"].reset_index(drop=True)
+    instances = load_instances(rows, 24)
+    # absolute 30 px at 40x60, padded to 60x60 -> 30 * 576 / 3600 = 4.8 px at 24x24
+    structural = instances.images == rows.index[rows["defect_type"] == "structural_anomalies"][0]
+    assert instances.saturation[structural][0] == pytest.approx(4.8)
+    items = ImageDataset(rows, 24)
+    for mask, image in zip(instances.masks, instances.images, strict=True):
+        assert not (mask & ~(items[int(image)]["mask"][0].numpy() > 0)).any()  # inside the union
+    assert not instances.masks[:, :4].any()  # the bar (10 of 60 rows -> 4 of 24) holds no defect

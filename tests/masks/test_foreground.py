@@ -1,5 +1,7 @@
 """Tests of foreground masks: threshold semantics, morphology, file naming, real photos, demo objects."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import cv2
@@ -10,11 +12,11 @@ import pytest
 from synthad.config import MaskSetting, build
 from synthad.data.demo import MASK_SETTINGS
 from synthad.data.demo.generate import image_rng, render_sample
-from synthad.data.loader import read_image, read_mask
 from synthad.data.registry import get_dataset, mask_setting
 from synthad.errors import ConfigError
 from synthad.masks import foreground_mask, mask_file_for, write_masks
 from synthad.masks.sheet import contact_sheet
+from synthad.utils.images import read_image, read_mask
 
 PLATE = Path("/work/shared/data/mpdd_metal_plate")
 
@@ -177,3 +179,11 @@ def test_write_masks_and_contact_sheet(tmp_path):
     assert masks[0].any() and not masks[0].all()
     sheet = contact_sheet([image, image], masks, ["a", "b"], tmp_path / "fig" / "sheet.png", heading="t")
     assert sheet.stat().st_size > 1000
+
+
+def test_masks_do_not_import_the_data_package():
+    """Image reading sits below data/ and masks/: masks use it without importing data/ (no cycle)."""
+    code = ("import sys, synthad.masks.foreground; "
+            "print(sorted(m for m in sys.modules if m.startswith('synthad.data')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -1,4 +1,4 @@
-"""Resumable training state (synthad.methods.checkpoint)."""
+"""Resumable training state (synthad.utils.checkpoint) and method weights without a frozen backbone."""
 
 import numpy as np
 import pytest
@@ -6,7 +6,10 @@ import torch
 from torch import nn
 
 from synthad.errors import DataError
-from synthad.methods.checkpoint import WithoutFrozen, load_training_state, save_training_state
+from synthad.methods.base import Method
+from synthad.methods.checkpoint import WithoutFrozen
+from synthad.methods.config_base import MethodConfig
+from synthad.utils.checkpoint import load_training_state, save_training_state
 
 
 def _objects():
@@ -55,15 +58,46 @@ def test_without_frozen_leaves_out_the_backbone_parameters_and_checks_the_rest()
 
     source = model()
     source[0][1].running_mean.fill_(2.0)  # e.g. calibrated statistics
-    state = WithoutFrozen(source, "0", "toy").state_dict()
+    state = WithoutFrozen(source, ("0",), "toy").state_dict()
     assert set(state) == {"0.1.running_mean", "0.1.running_var", "0.1.num_batches_tracked",
                           "1.weight", "1.bias"}
     other = model()
     torch.nn.init.zeros_(other[1].weight)
-    WithoutFrozen(other, "0", "toy").load_state_dict(state)
+    WithoutFrozen(other, ("0",), "toy").load_state_dict(state)
     assert torch.equal(other[1].weight, state["1.weight"]) and other[0][1].running_mean.eq(2).all()
     with pytest.raises(RuntimeError, match="toy weights do not match.*missing"):
-        WithoutFrozen(model(), "1", "toy").load_state_dict(state)  # 0.0.weight is not frozen there
+        WithoutFrozen(model(), ("1",), "toy").load_state_dict(state)  # 0.0.weight is not frozen there
+
+
+class _FrozenBackbone(Method):
+    """A method whose model is a frozen "backbone" (``model.0``) and a trained head (``model.1``)."""
+
+    key = "toy"
+    Config = MethodConfig
+    frozen = ("0",)
+
+    def __init__(self):
+        super().__init__(MethodConfig())
+        torch.manual_seed(0)
+        self.model = nn.Sequential(nn.Linear(2, 3), nn.Linear(3, 1))
+
+    def fit(self, train, context):
+        raise AssertionError("not trained in these tests")
+
+    def predict(self, images):
+        raise AssertionError("not scored in these tests")
+
+
+def test_the_default_weights_are_the_model_without_its_frozen_submodules():
+    method = _FrozenBackbone()
+    state = method.state_dict()
+    assert list(state) == ["1.weight", "1.bias"]
+    fresh = _FrozenBackbone()
+    nn.init.zeros_(fresh.model[1].weight)
+    fresh.load_state_dict(state)
+    assert torch.equal(fresh.model[1].weight, method.model[1].weight) and not fresh.model.training
+    with pytest.raises(RuntimeError, match="toy weights do not match the configuration: missing"):
+        fresh.load_state_dict({"1.weight": state["1.weight"]})
 
 
 def test_the_same_state_gives_the_same_bytes_whatever_the_file_name(tmp_path):

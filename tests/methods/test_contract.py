@@ -1,4 +1,4 @@
-"""The contract test every registered method must pass (DESIGN.md, "The method contract").
+"""The contract test every registered method must pass (docs/method-contract.md).
 
 Parametrised over the registry, so a new method is covered as soon as it is registered. Each
 method trains for a moment on tiny real photographs (32x32), then must return scores ``(B,)`` and
@@ -9,14 +9,16 @@ maps ``(B, H, W)`` at the input size, be deterministic for a seed, and survive a
 from __future__ import annotations
 
 import dataclasses
+import importlib
+import typing
 
 import pytest
 import torch
 from tiny_methods import SIZE, TINY
 
-from synthad.config import method_config
 from synthad.data.loader import ImageDataset
-from synthad.methods import FitContext, get_method, list_methods
+from synthad.methods import FitContext, get_method, list_methods, method_config
+from synthad.methods.config_base import MethodConfig
 
 # Other tests register throw-away fakes under "_test_*" keys; the contract covers real methods.
 METHODS = [key for key in list_methods() if not key.startswith("_")]
@@ -49,6 +51,30 @@ def test_config_defaults_build(key):
     assert method_config(key, {}) == cls.Config()
     known = {"foreground_masks", "textures", "natural", "sdas", "dataset_images", "pretrained"}
     assert cls.needs_for(cls.Config()) <= known
+
+
+@pytest.mark.parametrize("key", METHODS)
+def test_config_is_in_the_package_config_module_on_the_shared_base(key):
+    config = get_method(key).Config
+    assert config.__module__ == f"synthad.methods.{key}.config"
+    assert importlib.import_module(f"synthad.methods.{key}").Config is config
+    assert issubclass(config, MethodConfig)
+    assert all(f.kw_only for f in dataclasses.fields(config)), "Configs are built from keywords only"
+
+
+@pytest.mark.parametrize("key", METHODS)
+def test_config_redeclares_a_shared_field_only_to_change_it(key):
+    config = get_method(key).Config
+    hints = typing.get_type_hints(config, include_extras=True)
+    for base in config.__mro__[1:]:
+        if not dataclasses.is_dataclass(base):
+            continue
+        base_hints = typing.get_type_hints(base, include_extras=True)
+        for f in dataclasses.fields(base):
+            if f.name in config.__annotations__:  # redeclared: a new default or a new range
+                changed = (config.__dataclass_fields__[f.name].default, hints[f.name]) != (
+                    f.default, base_hints[f.name])
+                assert changed, f"{key}.{f.name} is redeclared as in {base.__name__}"
 
 
 @pytest.mark.parametrize("key", METHODS)

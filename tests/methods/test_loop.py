@@ -9,8 +9,8 @@ from torch import nn
 
 from synthad.errors import DataError, TrainingDiverged
 from synthad.methods.base import FitContext
-from synthad.methods.checkpoint import load_training_state
 from synthad.methods.loop import EpochLoop, fit_identity
+from synthad.utils.checkpoint import load_training_state
 
 
 def _run(context: FitContext, total: int, stop_after: int | None = None, seed: int = 0) -> list[float]:

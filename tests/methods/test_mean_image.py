@@ -6,8 +6,7 @@ import pytest
 import torch
 
 import synthad.methods.mean_image  # noqa: F401  (registers the method)
-from synthad.config import method_config
-from synthad.methods import FitContext, get_method
+from synthad.methods import FitContext, get_method, method_config
 
 
 class _Images(torch.utils.data.Dataset):

@@ -10,7 +10,8 @@ import pytest
 
 from synthad.config import ReportConfig
 from synthad.report.grid import Cell, Grid, Row, band, cell_html, cell_latex, cell_text, grid_latex
-from synthad.report.tables import escape_latex, seed_stats
+from synthad.report.statistics import seed_stats
+from synthad.report.table_format import escape_latex
 from synthad.report.unified import unified_grid, unified_values
 
 RAN = Cell(claimed=[99.5], ours=[97.25], std=[0.5], delta=[-2.25], bands=["mid"])

@@ -211,7 +211,8 @@ def test_dmp_table3_shows_our_image_and_pixel_ap_side_by_side_and_flags_the_ambi
 def test_the_dmp_preset_runs_every_row_of_dmp_table4():
     from pathlib import Path
 
-    from synthad.config import load_params, variant_for
+    from synthad.config import variant_for
+    from synthad.stages.validate import load_params
 
     repo = Path(__file__).resolve().parents[2]
     params = load_params(repo / "params.yaml", preset="dmp")

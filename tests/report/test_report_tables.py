@@ -13,7 +13,9 @@ import pytest
 
 from synthad.config import ReportConfig
 from synthad.errors import DataError
-from synthad.report.tables import escape_latex, format_cell, seed_stats, write_tables
+from synthad.report.statistics import seed_stats
+from synthad.report.table_format import escape_latex
+from synthad.report.tables import format_cell, write_tables
 
 METRICS = ["image_auroc", "pixel_auroc", "pixel_aupro", "train_seconds", "inference_images_per_s"]
 

@@ -21,6 +21,10 @@ def test_download_path_then_index(metal_plate, tmp_path, capsys):
     assert main(argv) == 0
     assert len(read_index(out)) == 161
     assert "161 images" in capsys.readouterr().out
+    assert main([*argv, "--resize", "crop"]) == 0
+    assert set(read_index(out)["resize"]) == {"crop"}
+    assert main([*argv, "--resize", "stretch"]) == 1
+    assert "--resize 'stretch': expected one of squash, pad, crop" in capsys.readouterr().err
 
 
 def test_relative_root_as_written_by_demo(metal_plate, tmp_path, monkeypatch):

@@ -8,8 +8,8 @@ from synthad.cli import main
 from synthad.config import DemoConfig
 from synthad.data.demo import MASK_SETTINGS, generate_demo
 from synthad.data.index import write_index
-from synthad.data.loader import read_image, read_mask
 from synthad.masks import mask_file_for
+from synthad.utils.images import read_image, read_mask
 
 
 @pytest.fixture(scope="module")

@@ -79,15 +79,27 @@ def test_plots_paper_tables_and_report(evaluated, tmp_path):
     assert main(["plots", "--runs-dir", "results/runs", "--models-dir", "results/models", "--index-dir",
                  "data/index", "--metrics", "results/metrics.csv", "--out", "results/figures/compare"]) == 0
     pngs = sorted(Path("results/figures/compare").rglob("*.png"))
-    assert [p.parts[3] for p in pngs] == ["box", "grid", "roc", "training"]
+    assert [p.parts[3] for p in pngs] == ["grid", "roc", "training"]  # no box plot of one category
     assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and p.stat().st_size > 2000 for p in pngs)
 
+    bench = Path("logs/benchmarks")  # as Snakemake writes them; the report's own is left out
+    for rel, seconds in (("train/dataset=toy/category=widget/method=fake/seed=0.tsv", 7.0),
+                         ("aggregate.tsv", 1.0), ("report_document.tsv", 99.0)):
+        (bench / rel).parent.mkdir(parents=True, exist_ok=True)
+        (bench / rel).write_text(f"s\th:m:s\tmax_rss\tcpu_time\n{seconds}\t0:00:07\t123.4\t6.5\n")
     assert main(["report", "--tables", "results/tables", "--figures", "results/figures/compare",
-                 "--out", "reports"]) == 0
+                 "--skip-rule", "report_document", "--out", "reports"]) == 0
     page = Path("reports/report.html").read_text()
     latex = Path("reports/report.tex").read_text()
-    for key in ("papers_overview", "unified_toy", "paper_dmp_1"):
+    for key in ("headline_toy", "costs_phases", "costs_methods", "papers_overview", "paper_dmp_1"):
         assert f'id="{key}"' in page and rf"\input{{tables/{key}.tex}}" in latex
+    # the answer first: methods (then the claims: none here), cost, figures; the paper tables' counts last
+    order = [page.index(f'id="{k}"') for k in ("headline_toy", "costs_phases", "papers_overview")]
+    assert order == sorted(order) and page.index("no printed number has ours beside it") < order[1]
+    assert 'id="unified_toy"' not in page  # one category: the headline is the whole table
+    assert 'id="claims_summary"' not in page
+    phases = pd.read_csv("reports/costs_phases.csv", index_col="phase")
+    assert phases["wall_s"].to_dict() == {"train": 7.0, "report": 1.0, "total": 8.0}
     assert page.count("data:image/png;base64,") == len(pngs) and "<script" not in page
     if shutil.which("pdflatex"):
         done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "report.tex"],

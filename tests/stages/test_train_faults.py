@@ -12,10 +12,10 @@ import pytest
 
 import synthad.methods.draem.method as draem_method
 from synthad.cli import main
-from synthad.methods.checkpoint import load_training_state
 from synthad.methods.draem.loss import DraemLoss
 from synthad.methods.loop import EpochLoop
 from synthad.stages.method_run import remove_stale_states
+from synthad.utils.checkpoint import load_training_state
 
 EPOCHS = 4
 TINY_DRAEM = {"epochs": EPOCHS, "batch_size": 2, "image_size": 32, "rec_base_width": 4, "disc_base_width": 4}
@@ -33,7 +33,8 @@ def index_csv(tiny_index, tmp_path):
 def _train(index_csv: Path, out: Path, textures: Path) -> int:
     return main(["train", "--index", str(index_csv), "--method", "draem", "--seed", "3", "--out", str(out),
                  "--params-json", json.dumps(TINY_DRAEM), "--train-json", json.dumps({"checkpoint_every": 1}),
-                 "--bank", f"textures={textures}", "--no-progress"])
+                 "--eval-json", json.dumps({"resolution": 32}), "--bank", f"textures={textures}",
+                 "--no-progress"])
 
 
 def _evaluate(index_csv: Path, model_dir: Path, out: Path) -> int:
@@ -77,6 +78,7 @@ def test_a_run_killed_at_a_random_epoch_and_resumed_equals_an_uninterrupted_one(
     assert f"after epoch {kill_at - 1} of {EPOCHS}" in capsys.readouterr().err
     assert _sha256(resumed / "model.pt") == _sha256(whole / "model.pt")
     assert (resumed / "config.json").read_bytes() == (whole / "config.json").read_bytes()
+    assert (resumed / "threshold.json").read_bytes() == (whole / "threshold.json").read_bytes()
     logs = [pd.read_csv(out / "train_log.csv") for out in (whole, resumed)]
     assert list(logs[1]["epoch"]) == list(range(1, EPOCHS + 1)), "the epochs before the kill are kept"
     pd.testing.assert_frame_equal(*(frame.drop(columns=TIMING_COLUMNS) for frame in logs))
@@ -91,8 +93,10 @@ def test_two_identical_runs_give_the_same_model_and_metrics_bytes(index_csv, ban
     for name in ("a", "b"):
         assert _train(index_csv, tmp_path / name / "seed3", banks["textures"]) == 0
         assert _evaluate(index_csv, tmp_path / name / "seed3", tmp_path / name / "run") == 0
-    for file in ("seed3/model.pt", "seed3/config.json", "run/metrics.json", "run/scores.csv", "run/maps.npz"):
+    for file in ("seed3/model.pt", "seed3/config.json", "seed3/threshold.json", "run/metrics.json",
+                 "run/scores.csv", "run/maps.npz"):
         assert _sha256(tmp_path / "a" / file) == _sha256(tmp_path / "b" / file), file
+    assert "decision_precision" in json.loads((tmp_path / "a" / "run" / "metrics.json").read_text())
     timing = json.loads((tmp_path / "a" / "run" / "timing.json").read_text())
     assert timing["inference_images_per_s"] > 0 and timing["train_seconds"] > 0
 
@@ -110,13 +114,14 @@ def test_a_nan_loss_stops_training_naming_the_method_epoch_and_step(index_csv, b
     monkeypatch.setattr(draem_method, "DraemLoss", NanOnFifthStep)
     out = tmp_path / "seed3"
     assert _train(index_csv, out, banks["textures"]) == 1
-    # 6 training images, batch 2: three steps per epoch, so the fifth is epoch 2, step 2.
+    # 6 training images less 2 held out for the threshold, batch 2: two steps per epoch, so the fifth
+    # is epoch 3, step 1.
     assert capsys.readouterr().err.splitlines() == [
-        "synthad train: error: draem: loss is nan at epoch 2, step 2; lower the learning rate or check the"
+        "synthad train: error: draem: loss is nan at epoch 3, step 1; lower the learning rate or check the"
         " training images"]
     assert not (out / "model.pt").exists()
     states = list(tmp_path.glob(".seed3.state-*.pt"))
-    assert len(states) == 1 and load_training_state(states[0], {}) == 1, "the last good epoch's state stays"
+    assert len(states) == 1 and load_training_state(states[0], {}) == 2, "the last good epoch's state stays"
 
 
 def test_a_state_of_another_configuration_is_removed_at_the_start(index_csv, banks, tmp_path, capsys):

@@ -42,7 +42,9 @@ def test_train_writes_the_run_folder(index_csv, banks, tmp_path):
     assert identity["config"]["epochs"] == 2
     assert len(pd.read_csv(out / "train_log.csv")) == 2
     info = json.loads((out / "train_info.json").read_text())
-    assert info["n_train_images"] == 6 and info["train_seconds"] > 0
+    assert info["n_train_images"] == 4 and info["n_holdout_images"] == 2  # 6 minus 2 held out (threshold)
+    assert info["train_seconds"] > 0
+    assert json.loads((out / "threshold.json").read_text())["n_holdout"] == 2
     assert set(torch.load(out / "model.pt", weights_only=True))  # weights only, loadable safely
     assert not list(out.parent.glob(".seed3.state-*.pt")), "the resumable state is removed when done"
 
@@ -109,7 +111,8 @@ def test_dataset_sources_reach_fit(index_csv, sources_key, tmp_path):
         target = mask_file_for(masks, path)
         target.parent.mkdir(parents=True, exist_ok=True)
         cv2.imwrite(str(target), mask)
-    run = ["train", "--index", str(index_csv), "--method", sources_key, "--seed", "0", "--no-progress"]
+    run = ["train", "--index", str(index_csv), "--method", sources_key, "--seed", "0", "--no-progress",
+           "--train-json", json.dumps({"holdout_fraction": 0})]  # no predict: nothing to set a threshold with
     assert main([*run, "--out", str(tmp_path / "none")]) == 0
     assert torch.load(tmp_path / "none" / "model.pt")["count"] == 0  # one-category data set: no sources
     flags = ["--source-index", str(other), "--source-masks", str(masks)]
@@ -165,6 +168,10 @@ def pretrains_key():
 
 def test_pretrain_stage_output_reaches_fit_through_pretrained(index_csv, pretrains_key, tmp_path):
     common = ["--index", str(index_csv), "--method", pretrains_key, "--seed", "2", "--no-progress"]
+    assert main(["pretrain", *common, "--out", str(tmp_path / "held")]) == 0  # default train: section
+    held = torch.load(tmp_path / "held" / "pretrained.pt", weights_only=True)["count"]
+    assert held == 4 + 2, "the 2 images train holds out for its threshold are not pre-trained on either"
+    common += ["--train-json", json.dumps({"holdout_fraction": 0})]  # no predict: no threshold
     assert main(["pretrain", *common, "--out", str(tmp_path / "pre")]) == 0
     weights = tmp_path / "pre" / "pretrained.pt"
     assert torch.load(weights, weights_only=True)["count"] == 6 + 2  # 6 training images, seed 2

@@ -1,4 +1,4 @@
-"""dvc.yaml and the Snakemake rules must stay in step (PIPELINE_NOTES 1.5).
+"""dvc.yaml and the Snakemake rules must stay in step (docs/pipeline.md#dvc-phase-stages).
 
 Each DVC phase stage calls a Snakemake target rule with ``--allowed-rules``; every rule belongs to
 exactly one phase, every output of a phase's rules lies under that stage's ``outs``, its rule file

@@ -89,6 +89,8 @@ def test_dvc_repro_builds_every_output(tiny_project):
     assert (tiny_project / f"results/figures/maps/demo/washer/{VARIANT}.png").is_file()
     assert (tiny_project / "reports/report.html").is_file()
     assert (tiny_project / "reports/report.tex").is_file()
+    phases = pd.read_csv(tiny_project / "reports/costs_phases.csv", index_col="phase")  # benchmark files
+    assert {"data", "masks", "banks", "pretrain", "train", "evaluate", "report"} <= set(phases.index)
     assert (tiny_project / "dvc.lock").is_file()
 
 

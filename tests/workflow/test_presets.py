@@ -11,9 +11,10 @@ import yaml
 from workflow_helpers import BIN, REPO, copy_workflow, job_counts, repo_params, run
 
 from synthad.cli import main
-from synthad.config import PRESETS_DIR, list_presets, load_params, method_config, method_key, method_section
+from synthad.config import PRESETS_DIR, list_presets, method_key, method_section
 from synthad.data.registry import get_dataset, resolve_categories
-from synthad.methods import get_method
+from synthad.methods import get_method, method_config
+from synthad.stages.validate import load_params
 
 PAPERS = [name for name in list_presets(REPO / PRESETS_DIR) if name != "demo"]
 # (data set source -> categories run) of each paper's tables.

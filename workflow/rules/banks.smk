@@ -60,6 +60,8 @@ rule textures_builtin:
         directory("data/banks/textures/builtin"),
     log:
         "logs/banks/textures_builtin.log",
+    benchmark:
+        benchmark_file("textures_builtin"),
     shell:
         "synthad textures --out {output} > {log} 2>&1"
 
@@ -71,6 +73,8 @@ rule textures_dtd:
         directory("data/banks/textures/dtd"),
     log:
         "logs/banks/textures_dtd.log",
+    benchmark:
+        benchmark_file("textures_dtd"),
     shell:
         "synthad textures --dtd {input.raw}/source.json --out {output} > {log} 2>&1"
 
@@ -80,6 +84,8 @@ rule natural_builtin:
         directory("data/banks/natural/builtin"),
     log:
         "logs/banks/natural_builtin.log",
+    benchmark:
+        benchmark_file("natural_builtin"),
     shell:
         "synthad natural --out {output} > {log} 2>&1"
 
@@ -89,6 +95,8 @@ rule natural_folder:
         directory("data/banks/natural/folder"),
     log:
         "logs/banks/natural_folder.log",
+    benchmark:
+        benchmark_file("natural_folder"),
     params:
         folder=lambda wc: PARAMS.synthesis.natural_source,
     shell:
@@ -104,6 +112,8 @@ rule sdas_train:
         directory("data/banks/diffusion/{dataset}/model"),
     log:
         "logs/banks/sdas_train_{dataset}.log",
+    benchmark:
+        benchmark_file("sdas_train", "dataset"),
     threads: 2
     resources:
         gpu=1,
@@ -122,6 +132,8 @@ rule sdas_classifier:
         directory("data/banks/diffusion/{dataset}/classifier"),
     log:
         "logs/banks/sdas_classifier_{dataset}.log",
+    benchmark:
+        benchmark_file("sdas_classifier", "dataset"),
     threads: 2
     resources:
         gpu=1,
@@ -152,6 +164,8 @@ rule sdas_bank:
         directory("data/banks/sdas/{dataset}/{category}"),
     log:
         "logs/banks/sdas_bank_{dataset}_{category}.log",
+    benchmark:
+        benchmark_file("sdas_bank", "dataset", "category"),
     threads: 2
     resources:
         gpu=1,
@@ -170,6 +184,8 @@ rule sdas_strength_sheet:
         "results/figures/synthesis/sdas/{dataset}/{category}_strength.png",
     log:
         "logs/banks/sdas_strength_{dataset}_{category}.log",
+    benchmark:
+        benchmark_file("sdas_strength_sheet", "dataset", "category"),
     threads: 2
     params:
         sampler=sdas_sampler_flags,
@@ -186,6 +202,8 @@ rule bank_sheet:
         "results/figures/synthesis/banks/{name}.png",
     log:
         "logs/banks/sheet_{name}.log",
+    benchmark:
+        benchmark_file("bank_sheet", "name"),
     params:
         samples=lambda wc: 2 * PARAMS.synthesis.sheet_samples,
     shell:
@@ -231,6 +249,8 @@ rule synthesis_sheets:
         directory("results/figures/synthesis/methods/{dataset}/{category}"),
     log:
         "logs/banks/synthesis_sheets_{dataset}_{category}.log",
+    benchmark:
+        benchmark_file("synthesis_sheets", "dataset", "category"),
     params:
         banks=synthesis_bank_flags,
         methods=lambda wc: ",".join(sheet_synthesizers(wc.dataset, wc.category)),

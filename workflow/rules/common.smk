@@ -9,12 +9,13 @@ import shlex
 import sys
 from pathlib import Path
 
-from synthad.config import PRESETS_DIR, apply_preset, build, parse_params
+from synthad.config import PRESETS_DIR, build
 from synthad.config import method_key as _method_key
 from synthad.config import method_section as _method_section
 from synthad.data import grid as _grid
 from synthad.data.registry import RTO_PREFIX, get_dataset
 from synthad.methods import get_method
+from synthad.stages.validate import apply_preset, parse_params
 
 # Rules call `synthad <stage>`: make it the one installed beside this Snakemake, even when the
 # environment is not activated (e.g. `.venv/bin/snakemake ...`).
@@ -208,3 +209,12 @@ def bank_dirs():
     """Every bank of this configuration (the built-in ones are seconds to build, and the sheets
     show every paper's synthesis)."""
     return [texture_dir(), natural_dir()] + [sdas_dir(d, c) for d, c in sdas_grid()]
+
+
+def benchmark_file(rule, *wildcards):
+    """Snakemake's benchmark file of a job: ``logs/benchmarks/<rule>/<wildcard>=<value>/....tsv``
+    (``logs/benchmarks/<rule>.tsv`` without wildcards). The report's cost tables read the rule
+    and the job from the path alone (src/synthad/report/costs.py)."""
+    if not wildcards:
+        return f"logs/benchmarks/{rule}.tsv"
+    return "/".join([f"logs/benchmarks/{rule}"] + [f"{w}={{{w}}}" for w in wildcards]) + ".tsv"

@@ -7,6 +7,8 @@ rule demo:
         directory("data/raw/demo"),
     log:
         "logs/data/demo.log",
+    benchmark:
+        benchmark_file("demo"),
     params:
         demo=lambda wc: as_json(config.get("demo")),
     shell:
@@ -18,6 +20,8 @@ rule download:
         directory("data/raw/{dataset}"),
     log:
         "logs/data/download_{dataset}.log",
+    benchmark:
+        benchmark_file("download", "dataset"),
     params:
         source=lambda wc: dataset_source(wc.dataset),
         path=lambda wc: f"--path {shlex.quote(str(dataset_root(wc.dataset)))}" if dataset_root(wc.dataset) else "",
@@ -39,6 +43,8 @@ rule rto:
         dataset=rto_pattern(),
     log:
         "logs/data/rto_{dataset}.log",
+    benchmark:
+        benchmark_file("rto", "dataset"),
     params:
         base=lambda wc: dataset_source(wc.dataset).removeprefix(RTO_PREFIX),
         rto=lambda wc: rto_settings(wc.dataset),
@@ -58,10 +64,15 @@ rule index:
         "data/index/{dataset}/{category}.csv",
     log:
         "logs/data/index_{dataset}_{category}.log",
+    benchmark:
+        benchmark_file("index", "dataset", "category"),
     params:
         source=lambda wc: dataset_source(wc.dataset),
+        resize=lambda wc: dataset_entry(wc.dataset).resize,
+        pixel_masks=lambda wc: "" if dataset_entry(wc.dataset).pixel_masks else "--no-pixel-masks",
     shell:
         # --verify decodes every image and mask, so a corrupt file stops the pipeline here, not
-        # at evaluation after training.
-        "synthad index --source {params.source} --category {wildcards.category}"
-        " --raw {input.raw}/source.json --out {output} --verify --no-progress > {log} 2>&1"
+        # at evaluation after training. --resize goes into the index, which every later stage reads.
+        "synthad index --source {params.source} --category {wildcards.category} --resize {params.resize}"
+        " {params.pixel_masks} --raw {input.raw}/source.json --out {output} --verify --no-progress"
+        " > {log} 2>&1"

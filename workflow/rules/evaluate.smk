@@ -1,4 +1,4 @@
-# Phase "evaluate": the one shared evaluation protocol for every method (DESIGN.md).
+# Phase "evaluate": the one shared evaluation protocol for every method (docs/evaluation.md).
 
 
 rule evaluate:
@@ -15,6 +15,8 @@ rule evaluate:
         maps="results/runs/{dataset}/{category}/{method}/seed{seed}/maps.npz",
     log:
         "logs/evaluate/{dataset}/{category}/{method}/seed{seed}.log",
+    benchmark:
+        benchmark_file("evaluate", "dataset", "category", "method", "seed"),
     resources:
         gpu=1,
     params:

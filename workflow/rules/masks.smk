@@ -1,4 +1,5 @@
-# Phase "masks": one foreground mask per image (METHOD_NOTES A.3) and a contact sheet to look at.
+# Phase "masks": one foreground mask per image and a contact sheet to look at.
+# The per-category rules follow RealNet's official code (docs/official-code.md#realnet-foreground-masks).
 
 
 def mask_setting(wc):
@@ -19,6 +20,8 @@ rule masks:
         sheet="results/figures/masks/{dataset}/{category}.png",
     log:
         "logs/masks/{dataset}_{category}.log",
+    benchmark:
+        benchmark_file("masks", "dataset", "category"),
     params:
         setting=mask_setting,
         sheet_images=lambda wc: PARAMS.masks.sheet_images,

@@ -30,6 +30,8 @@ rule aggregate:
         settings="results/run_settings.csv",
     log:
         "logs/report/aggregate.log",
+    benchmark:
+        benchmark_file("aggregate"),
     shell:
         "synthad aggregate --out {output.metrics} --models-dir results/models"
         " --settings-out {output.settings} {input.metrics} > {log} 2>&1"
@@ -43,6 +45,8 @@ rule tables:
         directory("results/tables"),
     log:
         "logs/report/tables.log",
+    benchmark:
+        benchmark_file("tables"),
     params:
         report=lambda wc: as_json(config.get("report")),
         datasets=lambda wc: dataset_sources(),
@@ -61,6 +65,8 @@ rule figures:
         directory("results/figures/maps"),
     log:
         "logs/report/figures.log",
+    benchmark:
+        benchmark_file("figures"),
     params:
         report=lambda wc: as_json(config.get("report")),
     shell:
@@ -78,6 +84,8 @@ rule plots:
         directory("results/figures/compare"),
     log:
         "logs/report/plots.log",
+    benchmark:
+        benchmark_file("plots"),
     params:
         report=lambda wc: as_json(config.get("report")),
     shell:
@@ -85,16 +93,28 @@ rule plots:
         " --metrics {input.metrics} --params-json {params.report:q} --out {output} > {log} 2>&1"
 
 
+def other_targets():
+    """Every output of `rule all` that the report does not read: as inputs they make the report the
+    last job, so its cost tables see the benchmark file of every other job. The benchmark files
+    themselves are not inputs: a missing one (outputs pulled with DVC) must not make Snakemake
+    re-run a job, and the report's own, written after it, would close a cycle."""
+    return ["results/figures/maps"] + mask_sheets() + bank_sheets() + strength_sheets() + synthesis_sheets()
+
+
 rule report_document:
     input:
+        other_targets(),
         tables="results/tables",
         figures="results/figures/compare",
     output:
         directory("reports"),
     log:
         "logs/report/report_document.log",
+    benchmark:
+        benchmark_file("report_document"),
     params:
         report=lambda wc: as_json(config.get("report")),
     shell:
         "synthad report --tables {input.tables} --figures {input.figures}"
+        " --benchmarks logs/benchmarks --skip-rule {rule}"
         " --params-json {params.report:q} --out {output} > {log} 2>&1"

@@ -47,6 +47,12 @@ def train_section(wc):
     return as_json(method_section(wc.method))
 
 
+def holdout_scoring(wc):
+    """evaluate.resolution: train scores its held-out images (decision threshold) as evaluate scores
+    test images. Only the resolution, so editing another evaluate: key never re-trains."""
+    return as_json({"resolution": PARAMS.evaluate.resolution})
+
+
 rule pretrain:
     input:
         index="data/index/{dataset}/{category}.csv",
@@ -57,6 +63,8 @@ rule pretrain:
         log_csv="results/pretrain/{dataset}/{category}/{method}/seed{seed}/pretrain_log.csv",
     log:
         "logs/pretrain/{dataset}/{category}/{method}/seed{seed}.log",
+    benchmark:
+        benchmark_file("pretrain", "dataset", "category", "method", "seed"),
     threads: lambda wc: PARAMS.train.num_threads
     resources:
         gpu=1,
@@ -80,17 +88,21 @@ rule train:
         log_csv="results/models/{dataset}/{category}/{method}/seed{seed}/train_log.csv",
     log:
         "logs/train/{dataset}/{category}/{method}/seed{seed}.log",
+    benchmark:
+        benchmark_file("train", "dataset", "category", "method", "seed"),
     threads: lambda wc: PARAMS.train.num_threads
     resources:
         gpu=1,
     params:
         method=train_section,
         train=lambda wc: as_json(config.get("train")),
+        evaluate=holdout_scoring,
         flags=optional_flags,
         out=lambda wc, output: str(Path(output.model).parent),
     shell:
         "synthad train --index {input.index} --method {wildcards.method} --seed {wildcards.seed}"
-        " --params-json {params.method:q} --train-json {params.train:q} {params.flags}"
+        " --params-json {params.method:q} --train-json {params.train:q} --eval-json {params.evaluate:q}"
+        " {params.flags}"
         " --out {params.out} --no-progress > {log} 2>&1"
 
 
@@ -112,6 +124,8 @@ rule pretrain_variant:
         log_csv="results/pretrain/{dataset}/{category}/{method}/seed{seed}/pretrain_log.csv",
     log:
         "logs/pretrain/{dataset}/{category}/{method}/seed{seed}.log",
+    benchmark:
+        benchmark_file("pretrain_variant", "dataset", "category", "method", "seed"),
     wildcard_constraints:
         method=variant_pattern(),
     threads: lambda wc: PARAMS.train.num_threads
@@ -138,6 +152,8 @@ rule train_variant:
         log_csv="results/models/{dataset}/{category}/{method}/seed{seed}/train_log.csv",
     log:
         "logs/train/{dataset}/{category}/{method}/seed{seed}.log",
+    benchmark:
+        benchmark_file("train_variant", "dataset", "category", "method", "seed"),
     wildcard_constraints:
         method=variant_pattern(),
     threads: lambda wc: PARAMS.train.num_threads
@@ -147,9 +163,11 @@ rule train_variant:
         key=lambda wc: method_key(wc.method),
         method=train_section,
         train=lambda wc: as_json(config.get("train")),
+        evaluate=holdout_scoring,
         flags=optional_flags,
         out=lambda wc, output: str(Path(output.model).parent),
     shell:
         "synthad train --index {input.index} --method {params.key} --seed {wildcards.seed}"
-        " --params-json {params.method:q} --train-json {params.train:q} {params.flags}"
+        " --params-json {params.method:q} --train-json {params.train:q} --eval-json {params.evaluate:q}"
+        " {params.flags}"
         " --out {params.out} --no-progress > {log} 2>&1"

@@ -1,4 +1,4 @@
-"""Offline anomaly banks: build, read, import (DESIGN.md "banks/").
+"""Offline anomaly banks: build, read, import (docs/design.md#data-flow).
 
 A bank is a folder of anomaly-source images with a manifest (:mod:`.manifest`): built-in textures
 (DTD stand-in) or DTD itself, natural photographs (ImageNet/VOC stand-in) or a user folder, and per

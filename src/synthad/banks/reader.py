@@ -14,8 +14,8 @@ import cv2
 import numpy as np
 
 from synthad.banks.manifest import BankManifest, read_manifest, sha256_file
-from synthad.data.loader import read_image
 from synthad.errors import DataError
+from synthad.utils.images import read_image
 
 
 class Bank:

@@ -30,8 +30,8 @@ def build_builtin_natural(out: str | Path, size: int = 256, seed: int = 0, count
 def import_sia(out: str | Path, sia_dir: str | Path, category: str) -> BankManifest:
     """Link RealNet's released SIA images of one category as an ``sdas`` bank (no SDAS training).
 
-    RealNet's release (METHOD_NOTES A.1, A.3) stores them as ``<sia_dir>/<category>/*.jpg``,
-    256x256, about 10k per category; they are linked, not copied.
+    RealNet's release (docs/official-code.md#realnet-sdas-sampling) stores them as
+    ``<sia_dir>/<category>/*.jpg``, 256x256, about 10k per category; they are linked, not copied.
 
     Raises:
         DataError: The category's folder is missing or empty; the message lists what is there.

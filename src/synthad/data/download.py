@@ -7,7 +7,7 @@
   warning (the registry never invents a checksum).
 * Extraction refuses absolute paths, ``..``, links leading outside the destination and device
   files, and uses ``tarfile``'s ``data`` filter as a second line of defence: an archive never
-  writes outside its folder (DESIGN.md conventions).
+  writes outside its folder (docs/design.md#conventions).
 """
 
 from __future__ import annotations

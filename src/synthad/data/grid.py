@@ -2,7 +2,7 @@
 
 One implementation for everyone who expands ``data.datasets``: the Snakemake DAG
 (``workflow/rules/common.smk``) and the validation of ``params.yaml`` (:func:`check_grid`, run by
-:func:`synthad.config.parse_params`, hence by ``synthad params`` and at Snakemake's start), so a
+:func:`synthad.stages.validate.parse_params`, hence by ``synthad params`` and at Snakemake's start), so a
 category the DAG would not find is reported before any job runs, naming the key.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from synthad.config import DatasetEntry, Params, join_key
+from synthad.data.layouts import check_pixel_masks
 from synthad.data.registry import RTO_PREFIX, get_dataset, resolve_categories
 from synthad.data.rto import base_source
 from synthad.errors import ConfigError, DataError, UnknownNameError
@@ -62,8 +63,9 @@ def check_grid(params: Params, where: str = "params.yaml:") -> None:
     """Expand every data set as the DAG does and report the first one that fails.
 
     Raises:
-        ConfigError: Unknown source or category, or categories to discover from a missing folder;
-            the message names ``data.datasets.<name>`` (``.source`` / ``.categories``).
+        ConfigError: Unknown source or category, categories to discover from a missing folder, or
+            ``pixel_masks: false`` on a data set that has masks; the message names
+            ``data.datasets.<name>`` (``.source`` / ``.categories`` / ``.pixel_masks``).
     """
     for name in params.data.datasets:
         at = join_key(where, f"data.datasets.{name}")
@@ -72,6 +74,10 @@ def check_grid(params: Params, where: str = "params.yaml:") -> None:
             spec = get_dataset(dataset_source(params, name))
         except (UnknownNameError, DataError) as exc:
             raise ConfigError(f"{at}{'.source' if entry.source else ''}: {exc}") from exc
+        try:
+            check_pixel_masks(spec, entry.pixel_masks)
+        except DataError as exc:
+            raise ConfigError(f"{at}.pixel_masks: {exc}") from exc
         if spec.is_anomaly_source:
             continue
         try:

@@ -1,25 +1,25 @@
-"""Reading images and masks listed in an index, with errors that name the file.
+"""Reading the images and masks listed in an index, at the square working resolution.
 
 Images are returned as RGB float in ``[0, 1]`` (no ImageNet normalisation: methods that need it
-apply it themselves). Resizing is bilinear for images and nearest-neighbour for masks
-(DESIGN.md evaluation protocol).
+apply it themselves). Decoding (bit depths, channel layouts, the mask rule 0 = normal, lossless
+masks only) is :mod:`synthad.utils.images`'s; errors name the file.
 
-Files are decoded unchanged (every bit depth and channel layout OpenCV reads: 8- and 16-bit PNG,
-TIFF, BMP, JPEG; grey, grey+alpha, RGB, RGBA, palette, which OpenCV expands to its colours).
+Geometry (:mod:`synthad.utils.geometry`): every image, its ground-truth masks and its foreground
+mask are brought to the square side ``S`` in the same way, the index's ``resize`` mode (``squash``
+by default: both sides scaled to ``S``, as the papers do; ``pad``: letterboxed on black; ``crop``:
+the centred square). Images are scaled bilinearly in :class:`ImageDataset` (training and
+evaluation: the same interpolation as the bilinear resize methods apply inside ``predict``, so a
+method sees its training and test images alike) and by area averaging in the in-memory pools of
+:func:`load_train_images` (synthesis sources, SDAS and sheets, often far smaller than the files);
+masks with nearest neighbour. Anomaly maps and metrics are at the evaluation side ``R``.
 
-* Images: an alpha channel is dropped, grey is repeated to RGB, and 16-bit values keep their top
-  8 bits (``v >> 8``, the full 16-bit range onto 0..255, as OpenCV's own 16-to-8-bit reading does).
-* Masks: **0 = normal, any non-zero value = defect**, applied to the values as stored in the file
-  (not reduced to 8 bits, so a 16-bit value of 1 is a defect), after dropping an alpha channel and
-  taking the maximum over the colour channels (a palette mask: any palette colour but black is a
-  defect). Masks must be lossless (PNG, BMP or TIFF): JPEG compression noise would make every pixel
-  near an edge a defect, so a JPEG mask is a DataError.
+Each file is decoded and scaled once per run: every method's ``fit`` reads the training set once
+into an in-memory pool (``methods.common.load_pool``) or in one pass (PatchCore, mean image),
+and the steps draw from memory, so a training step costs the same for 256 px and 1024 px files.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -29,101 +29,11 @@ import torch
 from torch.utils.data import Dataset
 from tqdm import tqdm
 
-from synthad.data.index import split_masks
+from synthad.data.index import read_index, resize_mode, split_masks
 from synthad.errors import DataError
-
-LOSSY_SUFFIXES = {".jpg", ".jpeg", ".jpe", ".jfif"}
-JPEG_SIGNATURE = b"\xff\xd8\xff"
-
-
-def read_image(path: str | Path) -> np.ndarray:
-    """Read an image file as RGB uint8 ``(H, W, 3)``.
-
-    Grey is repeated to 3 channels, an alpha channel is dropped, a palette image gives its colours,
-    and 16-bit values keep their top 8 bits (``v >> 8``).
-
-    Raises:
-        DataError: The file is missing, truncated, not an image, or not 8/16-bit.
-    """
-    image = _decode(path, "image")
-    if image.dtype == np.uint16:  # 16-bit PNG/TIFF (some data sets): keep the top 8 bits
-        image = (image >> 8).astype(np.uint8)
-    if image.dtype != np.uint8:
-        raise DataError(f"{path}: unsupported pixel type {image.dtype} (expected 8- or 16-bit)")
-    image = _drop_alpha(image, path, "image")
-    if image.ndim == 2:
-        return np.repeat(image[:, :, None], 3, axis=2)
-    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-
-
-def read_mask(path: str | Path) -> np.ndarray:
-    """Read a mask file as bool ``(H, W)``: 0 = normal, any non-zero value = defect.
-
-    The rule applies to the stored values (see :func:`read_mask_values`), so a 16-bit mask of
-    values ``{0, 1}`` and an 8-bit mask of ``{0, 255}`` mean the same.
-
-    Raises:
-        DataError: The file is missing, undecodable or a (lossy) JPEG.
-    """
-    return read_mask_values(path) != 0
-
-
-def read_mask_values(path: str | Path) -> np.ndarray:
-    """The stored values of a mask file as ``(H, W)``, in the file's own dtype.
-
-    An alpha channel is dropped and colour channels are reduced by their maximum (a palette mask
-    gives the maximum of its colours' channels); values are not rescaled (a 16-bit 1 stays 1).
-
-    Raises:
-        DataError: The file is missing, undecodable, or a JPEG ("masks must be lossless").
-    """
-    values = _drop_alpha(_decode(path, "mask"), path, "mask")
-    return values.max(axis=2) if values.ndim == 3 else values
-
-
-def _drop_alpha(pixels: np.ndarray, path: str | Path, what: str) -> np.ndarray:
-    """``(H, W)`` grey or ``(H, W, 3)`` BGR from any decoded channel layout (alpha dropped)."""
-    channels = 1 if pixels.ndim == 2 else pixels.shape[2]
-    if channels in (1, 2):  # grey, grey + alpha (OpenCV returns PNG grey+alpha as BGRA)
-        return pixels if pixels.ndim == 2 else pixels[:, :, 0]
-    if channels in (3, 4):  # BGR, BGRA
-        return pixels[:, :, :3]
-    raise DataError(f"{path}: {what} has {channels} channels (expected grey, RGB, with or without alpha)")
-
-
-def _decode(path: str | Path, what: str) -> np.ndarray:
-    """Decode an image file unchanged; a missing or undecodable file is a DataError naming it.
-
-    ``what == "mask"`` also refuses JPEG files, by suffix or by content (JPEG bytes under a
-    ``.png`` name are just as lossy).
-    """
-    if not Path(path).is_file():
-        raise DataError(f"{path}: {what} file does not exist")
-    data = np.fromfile(str(path), dtype=np.uint8)
-    jpeg = Path(path).suffix.lower() in LOSSY_SUFFIXES or data[:3].tobytes() == JPEG_SIGNATURE
-    if what == "mask" and jpeg:
-        raise DataError(f"{path}: masks must be lossless: PNG, BMP or TIFF (this is a JPEG file)")
-    with _quiet_opencv():
-        decoded = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
-    if decoded is None:
-        raise DataError(f"{path}: cannot decode {what} (corrupt or not an image file)")
-    return decoded
-
-
-@contextlib.contextmanager
-def _quiet_opencv() -> Iterator[None]:
-    """Silence OpenCV's own log while decoding.
-
-    A truncated PNG makes OpenCV/libpng print warning lines before failing; the DataError raised
-    by :func:`_decode` names the file, so the user sees one line. (Decoding is not threaded
-    in this project; with threads the restored level could interleave, which only affects logs.)
-    """
-    level = cv2.utils.logging.getLogLevel()
-    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
-    try:
-        yield
-    finally:
-        cv2.utils.logging.setLogLevel(level)
+from synthad.masks.foreground import mask_file_for
+from synthad.utils.geometry import resize_image, resize_mask
+from synthad.utils.images import read_image, read_mask
 
 
 def read_masks(joined: str, image_path: str, shape: tuple[int, int]) -> np.ndarray:
@@ -171,30 +81,17 @@ def verify_files(index: pd.DataFrame, progress: bool = True) -> None:
         read_masks(joined, path, image.shape[:2])
 
 
-def resize_image(image: np.ndarray, size: int) -> np.ndarray:
-    """Bilinear resize of ``(H, W, C)`` to ``(size, size, C)``."""
-    if image.shape[:2] == (size, size):
-        return image
-    return cv2.resize(image, (size, size), interpolation=cv2.INTER_LINEAR)
-
-
-def resize_mask(mask: np.ndarray, size: int) -> np.ndarray:
-    """Nearest-neighbour resize of a bool ``(H, W)`` mask to ``(size, size)``."""
-    if mask.shape == (size, size):
-        return mask
-    return cv2.resize(mask.astype(np.uint8), (size, size), interpolation=cv2.INTER_NEAREST) > 0
-
-
 def to_tensor(image: np.ndarray) -> torch.Tensor:
     """RGB uint8 ``(H, W, 3)`` -> float ``(3, H, W)`` in ``[0, 1]``."""
     return torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1))).float().div_(255.0)
 
 
 class ImageDataset(Dataset):
-    """Images of one split of an index, resized to ``size``.
+    """Images of one split of an index, brought to the square ``size`` by the index's ``resize`` mode.
 
     Args:
-        index: Rows of the index (usually one split), see :mod:`synthad.data.index`.
+        index: Rows of the index (usually one split), see :mod:`synthad.data.index`; its
+            ``resize`` column (absent: ``squash``) sets the geometry of images and masks alike.
         size: Side of the square output resolution.
         foreground_dir: Optional folder of foreground masks written by ``synthad masks``
             (see :func:`synthad.masks.foreground.mask_file_for`); adds a ``foreground`` item.
@@ -208,6 +105,7 @@ class ImageDataset(Dataset):
         if len(self.rows) == 0:
             raise DataError("ImageDataset: no images in this split")
         self.size = size
+        self.mode = resize_mode(self.rows)
         self.foreground_dir = Path(foreground_dir) if foreground_dir else None
 
     def __len__(self) -> int:
@@ -218,8 +116,8 @@ class ImageDataset(Dataset):
         image = read_image(row["path"])
         mask = read_masks(row["mask_path"], row["path"], image.shape[:2])
         item = {
-            "image": to_tensor(resize_image(image, self.size)),
-            "mask": torch.from_numpy(resize_mask(mask, self.size)).float()[None],
+            "image": to_tensor(resize_image(image, self.size, self.mode)),
+            "mask": torch.from_numpy(resize_mask(mask, self.size, self.mode)).float()[None],
             "label": int(row["label"]),
             "path": str(row["path"]),
         }
@@ -228,17 +126,16 @@ class ImageDataset(Dataset):
         return item
 
     def _foreground(self, image_path: str) -> torch.Tensor:
-        from synthad.masks.foreground import mask_file_for  # deferred: avoids an import cycle
-
         fg = read_mask(mask_file_for(self.foreground_dir, image_path))
-        return torch.from_numpy(resize_mask(fg, self.size)).float()[None]
+        return torch.from_numpy(resize_mask(fg, self.size, self.mode)).float()[None]
 
 
 def load_train_images(index_csv: str | Path, size: int, limit: int | None = None,
                       masks_dir: str | Path | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """The training images of an index (and their foreground masks) in memory, at ``size``.
 
-    Downscaling uses area averaging (no aliasing of fine textures at small demo sizes).
+    The index's ``resize`` mode sets the geometry; images are scaled by area averaging (no aliasing
+    of fine textures at small demo sizes), foregrounds with nearest neighbour.
 
     Args:
         index_csv: Index CSV of one category.
@@ -253,27 +150,18 @@ def load_train_images(index_csv: str | Path, size: int, limit: int | None = None
     Raises:
         DataError: The index has no training image.
     """
-    from synthad.data.index import read_index
-    from synthad.masks.foreground import mask_file_for
-
     index = read_index(index_csv)
+    mode = resize_mode(index)
     paths = [str(p) for p in index.loc[index["split"] == "train", "path"]]
     if not paths:
         raise DataError(f"{index_csv}: no training images")
     if limit is not None and limit < len(paths):
         paths = [paths[i] for i in np.unique(np.linspace(0, len(paths) - 1, limit).round().astype(int))]
-    images = np.stack([_area_resize(read_image(p), size, cv2.INTER_AREA) for p in paths])
+    images = np.stack([resize_image(read_image(p), size, mode, cv2.INTER_AREA) for p in paths])
     if masks_dir is None:
         return images, None
-    fgs = [_area_resize(read_mask(mask_file_for(masks_dir, p)).astype(np.uint8), size, cv2.INTER_NEAREST)
-           for p in paths]
+    fgs = [resize_mask(read_mask(mask_file_for(masks_dir, p)), size, mode).astype(np.uint8) for p in paths]
     return images, np.stack(fgs)
-
-
-def _area_resize(image: np.ndarray, size: int, interpolation: int) -> np.ndarray:
-    if image.shape[:2] == (size, size):
-        return image
-    return cv2.resize(image, (size, size), interpolation=interpolation)
 
 
 def load_pool_arrays(sources: list[tuple[str | Path, str | Path | None]], size: int,

@@ -34,10 +34,10 @@ from tqdm import tqdm
 
 from synthad.config import DatasetEntry, RtoConfig
 from synthad.data.index import read_index
-from synthad.data.loader import read_image, read_masks
+from synthad.data.loader import read_masks
 from synthad.data.registry import RTO_PREFIX, DatasetSpec, get_dataset
 from synthad.errors import ConfigError, DataError, SynthADError, UnknownNameError
-from synthad.utils.images import write_image
+from synthad.utils.images import read_image, write_image
 from synthad.utils.io import atomic_dir, write_json
 
 BORDERS = {"reflect": cv2.BORDER_REFLECT_101, "replicate": cv2.BORDER_REPLICATE,

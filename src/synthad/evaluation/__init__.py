@@ -3,7 +3,7 @@
 :mod:`.metrics`, :mod:`.aupro` and :mod:`.spro` are pure NumPy/scikit-learn functions on arrays
 (:mod:`.loco` applies them per anomaly kind);
 :mod:`.evaluate` runs a trained method over a test split and writes ``scores.csv``, ``maps.npz``
-and ``metrics.json`` (DESIGN.md, "Data flow").
+and ``metrics.json`` (docs/evaluation.md#files-of-a-run).
 """
 
 from synthad.evaluation.aupro import aupro, pro_curve

@@ -1,4 +1,4 @@
-"""Exact AU-PRO as the official MVTec AD evaluation script defines it (METHOD_NOTES D.3, E).
+"""Exact AU-PRO as the official MVTec AD evaluation script defines it (docs/evaluation.md#au-pro).
 
 * Ground-truth regions are the 8-connected components of each image's mask
   (``scipy.ndimage.label`` with a 3x3 ones structure); regions never span two images.

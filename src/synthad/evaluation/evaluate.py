@@ -1,20 +1,25 @@
 """Score the test split of one category with one trained model and compute every metric.
 
 Reads a model folder written by ``synthad train`` (``model.pt``, ``config.json``,
-``train_info.json``) and an index CSV; writes into the run folder (DESIGN.md, "Data flow"):
+``train_info.json``) and an index CSV; writes into the run folder (docs/evaluation.md#files-of-a-run):
 
 * ``scores.csv``: ``path, label, defect_type, score`` per test image,
 * ``maps.npz``: ``maps`` float16 ``(N, R, R)`` and ``paths`` ``(N,)``, R = evaluation resolution,
 * ``metrics.json``: every metric (with image AUROC per anomaly kind and AU-sPRO where the index
   has them, :mod:`.loco`), counts and identifying fields: byte-identical for the same model and
-  inputs, so its hash changes only when a result does,
+  inputs, so its hash changes only when a result does. An image-level index (``pixel_masks:
+  false``, no defect masks) has no pixel metric: the ``pixel_*`` keys are **omitted** (not
+  measured; a ``null`` would mean an undefined value), and the tables print ``n/a``,
+* ``metrics.json`` also holds ``decision_threshold``, ``decision_precision``, ``decision_recall``
+  and the counts ``decision_tp/fp/fn/tn`` at the run's own threshold (``threshold.json`` of the
+  model folder, :mod:`.threshold`); absent when the run has none,
 * ``timing.json``: the cost figures, which differ from run to run: ``device``, ``train_seconds``,
   ``train_peak_memory_mb`` (from ``train_info.json``), ``inference_images_per_s`` and
   ``eval_peak_memory_mb``; ``synthad aggregate`` reads it beside ``metrics.json``.
 
 Test images are loaded at the evaluation resolution ``R`` (bilinear; masks nearest) and given to
 ``predict`` as they are; by the method contract the maps come back at ``R``, so ground truth is
-always compared at ``R`` (DESIGN.md protocol) whatever resolution the method works at inside.
+always compared at ``R`` (docs/evaluation.md) whatever resolution the method works at inside.
 """
 
 from __future__ import annotations
@@ -29,14 +34,15 @@ import torch
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
-from synthad.config import EvaluateConfig, method_config
-from synthad.data.index import read_index
+from synthad.config import EvaluateConfig
+from synthad.data.index import has_pixel_masks, read_index
 from synthad.data.loader import ImageDataset
 from synthad.errors import DataError
 from synthad.evaluation.aupro import aupro
 from synthad.evaluation.loco import kind_image_aurocs, spro_metrics
 from synthad.evaluation.metrics import image_metrics, pixel_metrics
-from synthad.methods import Method, get_method
+from synthad.evaluation.threshold import run_decision_metrics
+from synthad.methods import Method, get_method, method_config
 from synthad.utils.io import atomic_path, read_json_object, write_json
 from synthad.utils.runtime import peak_memory_mb
 
@@ -150,17 +156,22 @@ def predict_split(method: Method, dataset: ImageDataset, batch_size: int,
                        np.concatenate(labels).astype(int), paths, seconds)
 
 
-def compute_metrics(outputs: TestOutputs, fpr_limit: float) -> dict[str, float]:
+def compute_metrics(outputs: TestOutputs, fpr_limit: float, pixel_masks: bool = True) -> dict[str, float]:
     """Every image and pixel metric of one category (see :mod:`.metrics`, :mod:`.aupro`).
 
     Args:
         outputs: Predictions and ground truth of the test split.
         fpr_limit: AU-PRO integration limit.
+        pixel_masks: The index has pixel ground truth; ``False`` (image-level data set): image
+            metrics only.
 
     Returns:
-        ``image_auroc, image_ap, image_f1_max, pixel_auroc, pixel_ap, pixel_f1_max, pixel_aupro``.
+        ``image_auroc, image_ap, image_f1_max``, and with ``pixel_masks`` ``pixel_auroc, pixel_ap,
+        pixel_f1_max, pixel_aupro``.
     """
     metrics = image_metrics(outputs.labels, outputs.scores)
+    if not pixel_masks:  # all-empty masks would make every map pixel a false alarm: not a metric
+        return metrics
     metrics |= pixel_metrics(outputs.masks, outputs.maps)
     metrics["pixel_aupro"] = aupro(outputs.masks, outputs.maps, fpr_limit)
     return metrics
@@ -238,9 +249,10 @@ def evaluate_run(index_path: str | Path, model_dir: str | Path, config: Evaluate
         "n_test_defective": int(outputs.labels.sum()),
         "resolution": config.resolution,
         "pro_fpr_limit": config.pro_fpr_limit,
-        **compute_metrics(outputs, config.pro_fpr_limit),
+        **compute_metrics(outputs, config.pro_fpr_limit, has_pixel_masks(index)),
         **kind_image_aurocs(test_rows, outputs.labels, outputs.scores),
         **spro_metrics(test_rows, outputs.labels, outputs.maps, config.spro_fpr_limit),
+        **run_decision_metrics(model_dir, config.resolution, outputs.labels, outputs.scores),
     }
     timing = {
         "device": str(device),

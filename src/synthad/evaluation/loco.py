@@ -1,6 +1,6 @@
 """Metrics split by anomaly kind, and AU-sPRO where the index carries saturations (MVTec LOCO).
 
-The LOCO protocol (Bergmann et al., IJCV 2022; METHOD_NOTES E) reports image AUROC and AU-sPRO
+The LOCO protocol (Bergmann et al., IJCV 2022; docs/evaluation.md) reports image AUROC and AU-sPRO
 separately for logical and structural anomalies: each kind's defective test images together with
 *all* defect-free test images (the official ``get_auc_spros_per_subdir`` with good images added).
 

@@ -1,6 +1,6 @@
-"""Image- and pixel-level detection metrics: AUROC, AP and F1-max (METHOD_NOTES E).
+"""Image- and pixel-level detection metrics: AUROC, AP and F1-max.
 
-Conventions (DESIGN.md, "Evaluation protocol"):
+Conventions (docs/evaluation.md):
 
 * Higher scores mean "more anomalous"; label / mask value 1 is the positive (defective) class.
 * AUROC is **never flipped** when it falls below 0.5: a method that ranks backwards gets its

@@ -1,7 +1,7 @@
 """AU-sPRO, the saturated per-region overlap of MVTec LOCO AD (Bergmann et al., IJCV 2022).
 
-Definitions as in the official LOCO evaluation code (METHOD_NOTES E, ``src/image.py`` and
-``src/metrics.py`` there):
+Definitions as in the official LOCO evaluation code (``src/image.py`` and ``src/metrics.py`` there;
+see docs/evaluation.md#mvtec-loco-ad-anomaly-kinds-and-au-spro):
 
 * A region is one defect *instance*: one ground-truth file of a defective image (instances of
   one image may overlap; they are not split into connected components).
@@ -17,8 +17,9 @@ Definitions as in the official LOCO evaluation code (METHOD_NOTES E, ``src/image
   to FPR 0.05 with linear interpolation at the limit and divided by 0.05.
 
 Maps are compared at the evaluation resolution, so absolute thresholds (pixel counts at the
-original resolution) are scaled by the ratio of the areas; an instance that vanishes when its mask
-is resized (nearest neighbour) is left out and counted.
+original resolution) are scaled by the ratio of the areas (of the square the index's ``resize``
+mode makes, :mod:`synthad.utils.geometry`); an instance that vanishes when its mask is resized
+(nearest neighbour), or is cropped away, is left out and counted.
 """
 
 from __future__ import annotations
@@ -29,10 +30,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from synthad.data.index import split_masks
-from synthad.data.loader import read_mask, resize_mask
+from synthad.data.index import resize_mode, split_masks
 from synthad.errors import DataError
 from synthad.evaluation.aupro import area_to_limit
+from synthad.utils.geometry import resize_mask, square
+from synthad.utils.images import read_mask
 
 
 @dataclass
@@ -90,15 +92,17 @@ def load_instances(test_rows: pd.DataFrame, resolution: int) -> Instances:
     Args:
         test_rows: Test split of an index with a ``saturation`` column (``;``-joined entries
             parallel to ``mask_path``).
-        resolution: Evaluation side ``R``; masks are resized with nearest neighbour.
+        resolution: Evaluation side ``R``; masks are brought to it as the images (the index's
+            ``resize`` mode, nearest neighbour).
 
     Returns:
         :class:`Instances` in row order.
     """
     masks, images, saturation, lost = [], [], [], 0
+    mode = resize_mode(test_rows)
     for i, (joined, sats) in enumerate(zip(test_rows["mask_path"], test_rows["saturation"], strict=True)):
         for path, spec in zip(split_masks(joined), split_masks(sats), strict=True):
-            original = read_mask(path)
+            original = square(read_mask(path), mode)
             mask = resize_mask(original, resolution)
             if not mask.any():
                 lost += 1

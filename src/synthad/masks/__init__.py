@@ -1,4 +1,7 @@
-"""Foreground masks (METHOD_NOTES A.3): computation, files per image, and a contact sheet."""
+"""Foreground masks: computation, files per image, and a contact sheet.
+
+The per-category rules follow RealNet's official code (docs/official-code.md#realnet-foreground-masks).
+"""
 
 from synthad.masks.foreground import foreground_mask, mask_file_for, write_masks
 

@@ -1,4 +1,6 @@
-"""Foreground masks of objects (METHOD_NOTES A.3), one PNG per image of an index.
+"""Foreground masks of objects, one PNG per image of an index.
+
+The per-category rules follow RealNet's official code (docs/official-code.md#realnet-foreground-masks).
 
 Methods that restrict synthetic anomalies to the object (DMP, RealNet) read these masks. A
 :class:`~synthad.config.MaskSetting` says how a category's mask is made:
@@ -28,9 +30,8 @@ from skimage.filters import threshold_otsu, threshold_triangle
 from tqdm import tqdm
 
 from synthad.config import MaskSetting
-from synthad.data.loader import read_image
 from synthad.errors import DataError
-from synthad.utils.images import write_image
+from synthad.utils.images import read_image, write_image
 from synthad.utils.io import atomic_dir
 
 _THRESHOLDS = {"otsu": threshold_otsu, "triangle": threshold_triangle}

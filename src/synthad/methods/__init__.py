@@ -5,9 +5,9 @@ Importing this package registers every method, so ``get_method("draem")`` works 
 """
 
 from synthad.methods.base import FitContext, Method, Prediction
-from synthad.methods.registry import get_method, list_methods, register
+from synthad.methods.registry import get_method, list_methods, method_config, register
 
-__all__ = ["FitContext", "Method", "Prediction", "get_method", "list_methods", "register"]
+__all__ = ["FitContext", "Method", "Prediction", "get_method", "list_methods", "method_config", "register"]
 
 # Registration happens on import; keep this list in step with the method sub-packages.
 import synthad.methods.dmp  # noqa: E402,F401  (registers "dmp")

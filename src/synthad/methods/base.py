@@ -1,11 +1,14 @@
-"""The contract every anomaly-detection method implements (DESIGN.md, "The method contract").
+"""The contract every anomaly-detection method implements (docs/method-contract.md).
 
-A method is a sub-package ``methods/<key>/`` whose ``method.py`` defines a :class:`Method`
-subclass decorated with :func:`synthad.methods.registry.register`. The pipeline only talks to
-methods through this interface:
+A method is a sub-package ``methods/<key>/`` whose ``config.py`` defines its ``Config`` and whose
+``method.py`` defines a :class:`Method` subclass decorated with
+:func:`synthad.methods.registry.register`; the package's ``__init__`` exports both. The pipeline
+only talks to methods through this interface:
 
-* ``Config``: a dataclass whose defaults are the paper's values; ``params.yaml``'s
-  ``method_params.<key>`` section is validated against it.
+* ``Config``: a keyword-only dataclass whose defaults are the paper's values, derived from a base
+  of :mod:`synthad.methods.config_base` (``image_size``, ``eval_batch_size``, the score-kernel
+  fields: declared once there); ``params.yaml``'s ``method_params.<key>`` section is validated
+  against it.
 * ``needs``: which offline inputs ``fit`` reads besides the training images:
   ``"foreground_masks"``, anomaly banks by kind (``"textures"``, ``"natural"``, ``"sdas"``) and
   ``"dataset_images"`` (the training images of the data set's *other* categories, DMP's sources).
@@ -21,6 +24,11 @@ methods through this interface:
 * ``predict(images)``: image scores ``(B,)`` and anomaly maps ``(B, H, W)`` for images in
   ``[0, 1]`` of shape ``(B, 3, H, W)``; maps are returned at the input's ``H, W``.
 * ``state_dict()`` / ``load_state_dict()``: weights only, loadable with ``weights_only=True``.
+  The default saves ``self.model``'s state minus the parameters of the submodules named in
+  ``frozen`` (a pre-trained backbone rebuilt from its package or seed; its BatchNorm statistics are
+  kept), and loads it strictly, then moves the model to ``device`` in eval mode. A method whose
+  trained state is not one module (``mean_image``'s mean image, ``patchcore``'s memory bank)
+  overrides both.
 """
 
 from __future__ import annotations
@@ -38,6 +46,8 @@ from torch.utils.data import Dataset
 from synthad.banks import Bank, open_bank
 from synthad.data.loader import load_pool_arrays
 from synthad.errors import DataError
+from synthad.methods.checkpoint import WithoutFrozen
+from synthad.methods.config_base import MethodConfig
 from synthad.methods.record import RunRecord
 from synthad.synthesis.sample import TrainingPool
 
@@ -131,11 +141,19 @@ class Method(abc.ABC):
     Args:
         config: An instance of the subclass's ``Config``.
         device: Device that ``predict`` runs on (``fit`` uses ``context.device``).
+
+    Attributes:
+        model: The trained network, set by the subclass's ``__init__`` (and ``fit``); what the
+            default :meth:`state_dict` saves. Methods without one override the weight methods.
     """
 
     key: ClassVar[str]
-    Config: ClassVar[type]
+    Config: ClassVar[type[MethodConfig]]
     needs: ClassVar[frozenset[str]] = frozenset()
+    # Attribute paths inside ``model`` of frozen pre-trained submodules (``("extractor",)``):
+    # their parameters are rebuilt, not saved (:meth:`weights`).
+    frozen: ClassVar[tuple[str, ...]] = ()
+    model: torch.nn.Module
     has_pretraining: ClassVar[bool] = False
     # Config fields the pre-training phase reads: the pipeline passes only these to
     # ``synthad pretrain``, so changing a main-training field does not re-run the pre-training.
@@ -176,10 +194,19 @@ class Method(abc.ABC):
     def predict(self, images: torch.Tensor) -> Prediction:
         """Score a batch of images ``(B, 3, H, W)`` in ``[0, 1]``; see :class:`Prediction`."""
 
-    @abc.abstractmethod
-    def state_dict(self) -> dict[str, Any]:
-        """Weights (tensors and plain numbers only) of the trained method."""
+    def weights(self) -> WithoutFrozen:
+        """``model``'s state without the ``frozen`` parameters: ``model.pt`` and the training checkpoints."""
+        return WithoutFrozen(self.model, self.frozen, self.key)
 
-    @abc.abstractmethod
+    def state_dict(self) -> dict[str, Any]:
+        """Weights (tensors and plain numbers only) of the trained method, on the CPU."""
+        return {k: v.detach().cpu() for k, v in self.weights().state_dict().items()}
+
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore what :meth:`state_dict` returned."""
+        """Restore what :meth:`state_dict` returned; the model then runs on ``device`` in eval mode.
+
+        Raises:
+            RuntimeError: ``state`` does not fit the model (trained with another configuration).
+        """
+        self.weights().load_state_dict(state)
+        self.model.to(self.device).eval()

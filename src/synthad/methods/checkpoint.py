@@ -1,101 +1,35 @@
-"""Resumable training state for any method's loop: modules, optimisers, schedulers, epoch, RNGs.
+"""Method checkpoints without the frozen backbone's weights.
 
-The state is saved atomically (a crash mid-save leaves the previous checkpoint intact) and
-byte-reproducibly (:func:`~synthad.utils.io.save_torch`), and only holds tensors, numbers, strings and
-containers of them, so ``torch.load(weights_only=True)`` reads it.
-NumPy generator states are stored as their ``bit_generator.state`` dict (plain ints and strings).
+The resumable training state itself (:func:`~synthad.utils.checkpoint.save_training_state`) is
+shared with the SDAS diffusion training, so it lives in :mod:`synthad.utils.checkpoint`.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
-import numpy as np
 import torch
-
-from synthad.errors import DataError
-from synthad.utils.io import save_torch
-
-
-def save_training_state(path: str | Path, epoch: int, objects: dict[str, Any],
-                        rng: np.random.Generator | None = None, extra: dict | None = None) -> None:
-    """Save everything needed to continue after ``epoch`` completed epochs.
-
-    Args:
-        path: Checkpoint file.
-        epoch: Number of epochs completed.
-        objects: Name -> object with ``state_dict()`` (modules, optimisers, LR schedulers).
-        rng: NumPy generator of the data pipeline, if any.
-        extra: Plain data stored alongside (e.g. an identity of the run, to refuse stale states).
-    """
-    state = {
-        "epoch": int(epoch),
-        "objects": {name: obj.state_dict() for name, obj in objects.items()},
-        "torch_rng": torch.get_rng_state(),
-        "numpy_rng": rng.bit_generator.state if rng is not None else None,
-        "extra": extra or {},
-    }
-    save_torch(state, path)
-
-
-def load_training_state(path: str | Path | None, objects: dict[str, Any],
-                        rng: np.random.Generator | None = None, extra: dict | None = None) -> int:
-    """Restore a state written by :func:`save_training_state`, if the file exists.
-
-    Args:
-        path: Checkpoint file (``None`` or missing -> nothing restored).
-        objects: The same names as at save time; each gets ``load_state_dict``.
-        rng: NumPy generator whose state is restored in place.
-        extra: When given, must equal the saved ``extra`` (else the state belongs to another run).
-
-    Returns:
-        The number of completed epochs to continue from (0 when nothing was restored).
-
-    Raises:
-        DataError: The file is unreadable, belongs to a different run, or lacks one of ``objects``
-            (written by another version of SynthAD).
-    """
-    if path is None or not Path(path).is_file():
-        return 0
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # truncated / foreign file: say which one, do not guess
-        raise DataError(f"{path}: cannot read training checkpoint ({exc}); delete it to restart") from exc
-    if extra is not None and state.get("extra") != extra:
-        raise DataError(f"{path}: checkpoint belongs to a different run configuration; delete it to restart")
-    missing = sorted(set(objects) - set(state["objects"]))
-    if missing:
-        raise DataError(f"{path}: checkpoint lacks {', '.join(missing)} (written by another version of"
-                        " SynthAD); delete it to restart")
-    for name, obj in objects.items():
-        obj.load_state_dict(state["objects"][name])
-    torch.set_rng_state(state["torch_rng"])
-    if rng is not None and state["numpy_rng"] is not None:
-        rng.bit_generator.state = state["numpy_rng"]
-    return int(state["epoch"])
 
 
 class WithoutFrozen:
-    """A module's weights minus the parameters of its frozen backbone, for saving.
+    """A module's weights minus the parameters of its frozen backbones, for saving.
 
     Backbone weights come from the torchvision cache or a fixed seed, so storing them (69M
-    parameters for WRN50) would only bloat every checkpoint and ``model.pt``. The backbone's
-    buffers (BatchNorm statistics) are kept: calibrating a random backbone changes them.
+    parameters for WRN50) would only bloat every checkpoint and ``model.pt``. The backbones'
+    buffers (BatchNorm statistics) are kept: calibrating a random backbone changes them. With no
+    frozen submodule it is the whole module's state, loaded with a one-line error on a mismatch.
 
     Args:
         model: The whole module.
-        backbone: Attribute path of the frozen submodule (``"extractor"``, ``"features"``).
+        frozen: Attribute paths of the frozen submodules (``("extractor",)``; ``()``: none).
         name: Method name for error messages.
     """
 
-    def __init__(self, model: torch.nn.Module, backbone: str, name: str):
+    def __init__(self, model: torch.nn.Module, frozen: tuple[str, ...], name: str):
         self.model, self.name = model, name
-        prefix = f"{backbone}."
-        self._frozen = {prefix + key for key, _ in model.get_submodule(backbone).named_parameters()}
+        self._frozen = {f"{path}.{key}" for path in frozen
+                        for key, _ in model.get_submodule(path).named_parameters()}
 
     def frozen(self, key: str) -> bool:
-        """Whether ``state_dict`` key ``key`` is a backbone parameter (left out)."""
+        """Whether ``state_dict`` key ``key`` is a frozen backbone's parameter (left out)."""
         return key in self._frozen
 
     def state_dict(self) -> dict[str, torch.Tensor]:

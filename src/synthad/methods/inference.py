@@ -8,12 +8,12 @@ writes what it computes on one batch at its own size.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import torch
 import torch.nn.functional as F
 
 from synthad.methods.base import Prediction
+from synthad.methods.config_base import ScoreKernelConfig
 
 ScoreAndMap = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
 
@@ -23,6 +23,15 @@ def resize(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     if tuple(x.shape[-2:]) == tuple(size):
         return x
     return F.interpolate(x, size=size, mode="bilinear", align_corners=False)
+
+
+def split_unless_exporting(x: torch.Tensor, size: int) -> list[torch.Tensor]:
+    """``x.split(size)`` along dim 0, or ``[x]`` while ``torch.onnx.export`` traces the code.
+
+    Chunks only bound memory, they change no number (each row is computed on its own). An exported
+    graph has a dynamic batch axis, and a traced split would freeze the chunk count of the example.
+    """
+    return [x] if torch.onnx.is_in_onnx_export() else list(x.split(size))
 
 
 @torch.no_grad()
@@ -42,7 +51,7 @@ def predict_resized(images: torch.Tensor, size: int, batch_size: int, device: to
     """
     h, w = images.shape[-2:]
     scores, maps = [], []
-    for chunk in images.split(batch_size):
+    for chunk in split_unless_exporting(images, batch_size):
         score, amap = score_and_map(resize(chunk.to(device, torch.float32), (size, size)))
         scores.append(score.cpu())
         maps.append(resize(amap, (h, w))[:, 0].cpu())
@@ -73,7 +82,7 @@ def kernel_at(side_at_256: int, image_size: int, scale: bool = True) -> int:
     return max(1, k if k % 2 else k + 1)
 
 
-def score_kernel_size(config: Any) -> int:
+def score_kernel_size(config: ScoreKernelConfig) -> int:
     """Image-score mean-filter side (odd, >= 1).
 
     ``config.score_kernel`` is the side at 256 px (DRAEM: 21); with ``config.scale_score_kernel``

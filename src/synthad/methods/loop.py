@@ -32,7 +32,7 @@ from tqdm import tqdm
 
 from synthad.errors import TrainingDiverged
 from synthad.methods.base import FitContext
-from synthad.methods.checkpoint import load_training_state, save_training_state
+from synthad.utils.checkpoint import load_training_state, save_training_state
 
 CONTEXT = object()  # EpochLoop's default checkpoint: the context's
 RECORD = "run_record"  # the checkpoint entry of context.record

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+from synthad.config import build
 from synthad.errors import UnknownNameError
 from synthad.methods.base import Method
 
@@ -38,3 +40,18 @@ def get_method(key: str) -> type[Method]:
 def list_methods() -> list[str]:
     """Keys of all registered methods, sorted."""
     return sorted(_REGISTRY)
+
+
+def method_config(key: str, section: dict | None, where: str | None = None) -> Any:
+    """The typed ``Config`` of method ``key`` built from its ``method_params`` section.
+
+    Args:
+        key: Registry key of the method.
+        section: The section's plain data (``None``/empty: the ``Config`` defaults, the paper's values).
+        where: Key path for error messages (default ``method_params.<key>``).
+
+    Raises:
+        UnknownNameError: ``key`` is not registered.
+        ConfigError: A key the ``Config`` lacks, a wrong type or a value out of its range.
+    """
+    return build(get_method(key).Config, section or {}, where or f"method_params.{key}")

@@ -1,8 +1,9 @@
 """Focal loss (Lin et al., ICCV 2017) in the variant DRAEM, RealNet and SLSG use.
 
-DRAEM's ``FocalLoss`` (METHOD_NOTES B.3) receives *softmax probabilities* (no non-linearity inside),
-``gamma = 2``, ``alpha = None`` (all ones), clamps the one-hot target to ``[s / (C - 1), 1 - s]`` with
-``s = 1e-5``, adds ``s`` to ``p_t`` before the log, and averages over all pixels::
+DRAEM's ``FocalLoss`` (docs/official-code.md#draem-losses) receives *softmax probabilities* (no
+non-linearity inside), ``gamma = 2``, ``alpha = None`` (all ones), clamps the one-hot target to
+``[s / (C - 1), 1 - s]`` with ``s = 1e-5``, adds ``s`` to ``p_t`` before the log, and averages over all
+pixels::
 
     loss = mean( -(1 - p_t)^gamma * log(p_t + s) ),  p_t = sum_c onehot_s(c) * p_c
 """

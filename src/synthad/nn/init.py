@@ -1,4 +1,7 @@
-"""DRAEM's weight initialisation (``weights_init`` of the official ``train_DRAEM.py``, METHOD_NOTES B.2)."""
+"""DRAEM's weight initialisation (``weights_init`` of the official ``train_DRAEM.py``).
+
+See docs/official-code.md#draem-networks.
+"""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Structural similarity (Wang et al. 2004) as a differentiable torch loss.
 
-DRAEM's reconstruction loss (METHOD_NOTES B.3) uses an 11x11 Gaussian window with sigma 1.5, one
-window per channel (grouped convolution with zero padding, so the map keeps the input size),
+DRAEM's reconstruction loss (docs/official-code.md#draem-losses) uses an 11x11 Gaussian window with
+sigma 1.5, one window per channel (grouped convolution with zero padding, so the map keeps the input size),
 ``C1 = (0.01 L)^2``, ``C2 = (0.03 L)^2`` with ``L = 1`` for ``[0, 1]`` inputs and
 ``loss = 1 - mean SSIM``. Away from a 5-pixel border the map equals scikit-image's
 ``structural_similarity(gaussian_weights=True, sigma=1.5, use_sample_covariance=False)``.

@@ -4,7 +4,9 @@ Columns: ``dataset, category, method, seed, metric, value`` -- one row per numer
 ``metrics.json`` (metrics and counts such as ``n_test_images``) and of the ``timing.json`` beside it
 (the cost figures, kept apart so that ``metrics.json`` is byte-stable). Non-numeric fields
 (``device``) are identification, not measurements, and are left out; ``null`` (an undefined
-metric) becomes NaN so the row is kept and tables show "--".
+metric) becomes NaN so the row is kept and tables show "--". A metric the run did not measure is
+absent from ``metrics.json`` (every pixel metric of a data set without pixel masks) and so has no
+row: tables show ``n/a`` (:func:`.statistics.measured`).
 
 ``method`` is the name of the run's folder (``<method>/seed<k>/metrics.json``) when the file lies in
 such a layout: ``metrics.json`` records the registry key the model was built with, which for an

@@ -2,7 +2,8 @@
 
 For each ``results/runs/<dataset>/<category>/<method>/`` the lowest seed is shown. A figure has
 ``ReportConfig.figure_images`` rows (defective test images first, one per defect type in turn,
-plus one defect-free image) and four columns: image | ground truth | anomaly map | overlay.
+plus one defect-free image) and four columns: image | ground truth | anomaly map | overlay (three,
+without ground truth, for a data set without pixel masks, ``pixel_masks: false``).
 All maps of a figure share one colour scale, the min..max over **every** test map of that run,
 so a defect-free image looks as quiet (or as noisy) as the method really makes it.
 
@@ -22,9 +23,11 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from synthad.config import ReportConfig  # noqa: E402
-from synthad.data.index import read_index  # noqa: E402
-from synthad.data.loader import read_image, read_masks, resize_image, resize_mask  # noqa: E402
+from synthad.data.index import has_pixel_masks, read_index, resize_mode  # noqa: E402
+from synthad.data.loader import read_masks  # noqa: E402
 from synthad.errors import DataError  # noqa: E402
+from synthad.utils.geometry import resize_image, resize_mask  # noqa: E402
+from synthad.utils.images import read_image  # noqa: E402
 from synthad.utils.io import atomic_dir  # noqa: E402
 
 _SEED_DIR = re.compile(r"^seed(\d+)$")
@@ -78,35 +81,41 @@ def ground_truth(index: pd.DataFrame, path: str, resolution: int) -> tuple[np.nd
         raise DataError(f"image {path} of the run is not in its index")
     image = read_image(path)
     mask = read_masks(rows["mask_path"].iloc[0], path, image.shape[:2])
-    return resize_image(image, resolution), resize_mask(mask, resolution)
+    mode = resize_mode(index)  # the geometry evaluation used (ImageDataset)
+    return resize_image(image, resolution, mode), resize_mask(mask, resolution, mode)
 
 
-def plot_grid(images: list[np.ndarray], masks: list[np.ndarray], maps: list[np.ndarray], titles: list[str],
-              vrange: tuple[float, float], out: Path, title: str) -> None:
+def plot_grid(images: list[np.ndarray], masks: list[np.ndarray] | None, maps: list[np.ndarray],
+              titles: list[str], vrange: tuple[float, float], out: Path, title: str) -> None:
     """Save an image | ground truth | anomaly map | overlay grid.
 
     Args:
         images: ``(R, R, 3)`` uint8 each.
-        masks: ``(R, R)`` bool each.
+        masks: ``(R, R)`` bool each; ``None`` (no pixel masks): no ground-truth column.
         maps: ``(R, R)`` float each.
         titles: One row title each (defect type and score).
         vrange: ``(vmin, vmax)`` colour scale shared by every map.
         out: PNG path.
         title: Figure title.
     """
-    fig, axes = plt.subplots(len(images), 4, figsize=(10, 2.6 * len(images)), squeeze=False)
-    for row, (image, mask, amap, name) in enumerate(zip(images, masks, maps, titles, strict=True)):
+    columns = ["image", "anomaly map", "overlay"]
+    if masks is not None:
+        columns.insert(1, "ground truth")
+    fig, axes = plt.subplots(len(images), len(columns), figsize=(2.5 * len(columns), 2.6 * len(images)),
+                             squeeze=False)
+    for row, (image, amap, name) in enumerate(zip(images, maps, titles, strict=True)):
         ax = axes[row]
         ax[0].imshow(image)
         ax[0].set_ylabel(name, fontsize=8)
-        ax[1].imshow(mask, cmap="gray", vmin=0, vmax=1)
-        shown = ax[2].imshow(amap, cmap="jet", vmin=vrange[0], vmax=vrange[1])
-        ax[3].imshow(image)
-        ax[3].imshow(amap, cmap="jet", vmin=vrange[0], vmax=vrange[1], alpha=0.45)
-        if mask.any():  # the GT outline on the overlay shows where the map should light up
-            ax[3].contour(mask, levels=[0.5], colors="white", linewidths=0.8)
-        fig.colorbar(shown, ax=ax[2], fraction=0.046, pad=0.02)
-    for col, name in enumerate(["image", "ground truth", "anomaly map", "overlay"]):
+        if masks is not None:
+            ax[1].imshow(masks[row], cmap="gray", vmin=0, vmax=1)
+        shown = ax[-2].imshow(amap, cmap="jet", vmin=vrange[0], vmax=vrange[1])
+        ax[-1].imshow(image)
+        ax[-1].imshow(amap, cmap="jet", vmin=vrange[0], vmax=vrange[1], alpha=0.45)
+        if masks is not None and masks[row].any():  # the GT outline: where the map should light up
+            ax[-1].contour(masks[row], levels=[0.5], colors="white", linewidths=0.8)
+        fig.colorbar(shown, ax=ax[-2], fraction=0.046, pad=0.02)
+    for col, name in enumerate(columns):
         axes[0, col].set_title(name, fontsize=9)
     for ax in axes.ravel():
         ax.set_xticks([])
@@ -136,7 +145,8 @@ def run_figure(run_dir: Path, index_path: Path, n_images: int, out: Path, title:
     picked = pick_images(scores, n_images)
     pairs = [ground_truth(index, paths[i], maps.shape[-1]) for i in picked]
     titles = [f"{scores['defect_type'].iloc[i]}  s={scores['score'].iloc[i]:.3g}" for i in picked]
-    plot_grid([p[0] for p in pairs], [p[1] for p in pairs], [maps[i] for i in picked], titles,
+    masks = [p[1] for p in pairs] if has_pixel_masks(index) else None
+    plot_grid([p[0] for p in pairs], masks, [maps[i] for i in picked], titles,
               (float(maps.min()), float(maps.max())), out, title)
 
 

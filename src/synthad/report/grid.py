@@ -11,8 +11,9 @@ with a colour **band** per value computed when the grid is built:
 
 Rendering of one cell (the same in every format): ``claimed`` alone for a claim-only cell;
 ``claimed / ours +- std / delta`` stacked where we ran it; ``claimed / --`` where it is ours but
-not run; ``ours +- std`` in the unified table (no claim). A grid serialises to JSON so that the
-report stage renders the HTML page from exactly what the tables stage computed.
+not run; ``ours +- std`` in the unified table (no claim); ``n/a`` where the runs could not measure
+the metric (``not_measured``: pixel metrics of a data set without pixel masks). A grid serialises
+to JSON so that the report stage renders the HTML page from exactly what the tables stage computed.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from synthad.report.tables import escape_latex
+from synthad.report.table_format import NOT_MEASURED, escape_latex
 
 DASH = "—"
 BAND_COLOURS = {"close": "#1a7f37", "mid": "#b35900", "far": "#c62828"}
@@ -40,6 +41,7 @@ class Cell:
     bands: list | None = None
     bold: bool = False
     decimals: int | None = None  # overrides the grid's (cost columns)
+    not_measured: bool = False  # our runs have no value to give (no pixel masks): "n/a", not "—"
 
 
 @dataclass
@@ -134,6 +136,8 @@ def _ran(cell: Cell) -> bool:
 
 def cell_text(cell: Cell, decimals: int) -> str:
     """Plain text: ``"99.8 | 97.1 ± 0.3 | −2.7"``, ``"99.8 | —"`` (ours, not run) or ``"99.8"``."""
+    if cell.not_measured:
+        return NOT_MEASURED
     decimals = decimals if cell.decimals is None else cell.decimals
     if cell.claimed is None:
         return _ours(cell, decimals, " ± ") if cell.ours is not None else ""
@@ -156,6 +160,8 @@ def _latex_delta(cell: Cell, decimals: int) -> str:
 
 def cell_latex(cell: Cell, decimals: int) -> str:
     r"""LaTeX of one cell; a reproduced cell is a ``\shortstack`` of claimed, ours and delta."""
+    if cell.not_measured:
+        return NOT_MEASURED
     decimals = decimals if cell.decimals is None else cell.decimals
     if cell.claimed is None:
         text = _ours(cell, decimals, r"$\pm$").replace(DASH, "--") if cell.ours is not None else ""
@@ -244,6 +250,8 @@ def _html_values(values: list, decimals: int, cls: str, bands: list | None = Non
 
 def cell_html(cell: Cell, decimals: int) -> str:
     """HTML of one cell: claimed, ours and delta on separate lines, delta colour-coded."""
+    if cell.not_measured:
+        return f'<div class="notrun">{NOT_MEASURED}</div>'
     decimals = decimals if cell.decimals is None else cell.decimals
     lines = []
     if cell.claimed is not None:

@@ -38,7 +38,7 @@ from synthad.config import VariantEntry, variant_for
 from synthad.data.registry import RTO_PREFIX, get_dataset
 from synthad.errors import SynthADError
 from synthad.report.claims import ClaimTable, GridCell
-from synthad.report.tables import MEAN_ROW, seed_stats
+from synthad.report.statistics import MEAN_ROW, seed_stats
 
 ALIASES = {f"{RTO_PREFIX}mvtec_ad": "MAD-RTO"}  # our derived data set -> the paper's name for it
 SOURCE_METRIC = {

@@ -5,15 +5,16 @@ For every data set / category with runs (the lowest seed of each method, as in :
 * ``roc/<dataset>/<category>.png``: image-level ROC (from ``scores.csv``) and pixel-level ROC
   (``maps.npz`` against the ground truth at the evaluation resolution, on one fixed random subset
   of ``ReportConfig.roc_max_pixels`` pixels, the same for every method) of all methods; the
-  legend gives the exact AUROC of ``metrics.json``;
+  legend gives the exact AUROC of ``metrics.json``; the pixel panel says ``n/a`` for a data set
+  without pixel masks (``pixel_masks: false``);
 * ``grid/<dataset>/<category>.png``: input | ground truth | each method's anomaly map for the
   test images of :func:`.figures.pick_images`, each method's maps on its own scale (min..max over
-  all its test maps);
+  all its test maps; no ground-truth column without pixel masks);
 * ``training/<dataset>/<category>.png``: every loss column of each method's ``train_log.csv``
   against the epoch (methods that log no loss are left out; no file when none logs one);
 
-and per data set ``box/<dataset>.png``: one box per method over the categories (mean over seeds)
-for each headline metric, as DMP's Fig. 7.
+and per data set with two or more categories ``box/<dataset>.png``: one box per method over the
+categories (mean over seeds) for each headline metric, as DMP's Fig. 7.
 """
 
 from __future__ import annotations
@@ -29,10 +30,10 @@ import pandas as pd  # noqa: E402
 from sklearn.metrics import roc_curve  # noqa: E402
 
 from synthad.config import ReportConfig  # noqa: E402
-from synthad.data.index import read_index  # noqa: E402
+from synthad.data.index import has_pixel_masks, read_index  # noqa: E402
 from synthad.errors import DataError  # noqa: E402
 from synthad.report.figures import find_runs, ground_truth, pick_images  # noqa: E402
-from synthad.report.tables import HEADLINE_METRICS, PRETTY  # noqa: E402
+from synthad.report.table_format import HEADLINE_METRICS, NOT_MEASURED, PRETTY  # noqa: E402
 from synthad.utils.io import atomic_dir, read_json_object  # noqa: E402
 
 NOT_LOSSES = {"epoch", "step", "n_images", "lr", "seconds", "phase"}
@@ -60,12 +61,17 @@ def _finish(fig, out: Path) -> None:
 def roc_figure(runs: dict[str, Path], index: pd.DataFrame, max_pixels: int, out: Path, title: str) -> None:
     """Image and pixel ROC curves of every method of one category (``runs``: method -> run folder)."""
     fig, (ax_img, ax_pix) = plt.subplots(1, 2, figsize=(9, 4.2))
-    truth, picked = None, None
+    truth, picked, pixel = None, None, has_pixel_masks(index)
+    if not pixel:
+        ax_pix.text(0.5, 0.5, f"{NOT_MEASURED}: no pixel masks", ha="center", va="center",
+                    transform=ax_pix.transAxes)
     for method, run_dir in runs.items():
         scores, maps = load_run(run_dir)
         metrics = read_json_object(run_dir / "metrics.json")
         fpr, tpr, _ = roc_curve(scores["label"], scores["score"])
         ax_img.plot(fpr, tpr, label=f"{method} ({metrics.get('image_auroc') or float('nan'):.3f})")
+        if not pixel:
+            continue
         if truth is None:  # one ground truth and pixel subset for every method of the category
             truth = np.stack([ground_truth(index, p, maps.shape[-1])[1] for p in scores["path"]]).ravel()
             rng = np.random.default_rng(0)
@@ -83,22 +89,24 @@ def roc_figure(runs: dict[str, Path], index: pd.DataFrame, max_pixels: int, out:
 
 
 def grid_figure(runs: dict[str, Path], index: pd.DataFrame, n_images: int, out: Path, title: str) -> None:
-    """Input | ground truth | each method's map, one row per chosen test image."""
+    """Input | ground truth (when the data set has pixel masks) | each method's map, one row per image."""
     loaded = {m: load_run(d) for m, d in runs.items()}
     scores = next(iter(loaded.values()))[0]
     picked = pick_images(scores, n_images)
     size = next(iter(loaded.values()))[1].shape[-1]
     pairs = [ground_truth(index, scores["path"].iloc[i], size) for i in picked]
-    cols = 2 + len(loaded)
+    fixed = ["input", "ground truth"] if has_pixel_masks(index) else ["input"]
+    cols = len(fixed) + len(loaded)
     fig, axes = plt.subplots(len(picked), cols, figsize=(2.1 * cols, 2.2 * len(picked)), squeeze=False)
     for row, (i, (image, mask)) in enumerate(zip(picked, pairs, strict=True)):
         axes[row, 0].imshow(image)
         axes[row, 0].set_ylabel(scores["defect_type"].iloc[i], fontsize=8)
-        axes[row, 1].imshow(mask, cmap="gray", vmin=0, vmax=1)
-        for col, (run_scores, maps) in enumerate(loaded.values(), start=2):
+        if len(fixed) == 2:
+            axes[row, 1].imshow(mask, cmap="gray", vmin=0, vmax=1)
+        for col, (run_scores, maps) in enumerate(loaded.values(), start=len(fixed)):
             j = list(run_scores["path"]).index(scores["path"].iloc[i])
             axes[row, col].imshow(maps[j], cmap="jet", vmin=float(maps.min()), vmax=float(maps.max()))
-    for col, name in enumerate(["input", "ground truth", *loaded]):
+    for col, name in enumerate([*fixed, *loaded]):
         axes[0, col].set_title(name, fontsize=8)
     for ax in axes.ravel():
         ax.set_xticks([])
@@ -132,10 +140,14 @@ def training_figure(logs: dict[str, Path], out: Path, title: str) -> bool:
 
 
 def box_figure(metrics: pd.DataFrame, dataset: str, out: Path, scale: float) -> bool:
-    """Per headline metric, one box per method over the categories' seed means."""
+    """Per headline metric, one box per method over the categories' seed means.
+
+    No figure (``False``) when no box would hold two points: with one category a box is a dash,
+    and the unified table already prints its number.
+    """
     sub = metrics[(metrics["dataset"] == dataset) & metrics["metric"].isin(HEADLINE_METRICS)]
     names = [m for m in HEADLINE_METRICS if m in set(sub["metric"])]
-    if not names:
+    if not names or sub.groupby(["metric", "method"])["category"].nunique().max() < 2:
         return False
     means = sub.groupby(["metric", "method", "category"])["value"].mean() * scale
     methods = sorted(sub["method"].unique())

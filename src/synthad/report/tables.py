@@ -1,15 +1,12 @@
 r"""Summary, comparison and cost tables from ``results/metrics.csv`` (CSV and LaTeX booktabs).
 
-Statistics (DESIGN.md: "several seeds per run give mean and standard deviation in every table"):
+Statistics: :func:`.statistics.seed_stats` (mean and sample std over seeds; the ``mean`` row over
+categories).
 
-* A category cell is the mean over seeds and the **sample** standard deviation over seeds
-  (``ddof=1``); with a single seed the std is NaN and printed as "--" in LaTeX.
-* The ``mean`` row is the mean over categories of the category means; its std is the std over
-  seeds of the per-seed category average, using the seeds every category has (the usual way
-  papers report a data-set mean +- std). An undefined (NaN) category metric makes the mean NaN:
-  averaging over fewer categories would silently change what the number means.
 * Metric values are multiplied by ``ReportConfig.scale`` (100 -> percent) and rounded to
   ``ReportConfig.decimals`` in both CSV and LaTeX; cost figures are not scaled.
+* A metric the runs did not measure (every pixel metric of a data set without pixel masks,
+  ``pixel_masks: false``) is ``n/a`` in CSV and LaTeX; an undefined one (NaN) is empty / "--".
 
 Files (written into ``--out`` atomically as a whole):
 
@@ -36,47 +33,17 @@ import pandas as pd
 
 from synthad.config import ReportConfig
 from synthad.errors import DataError
+from synthad.report.paper_tables import write_paper_tables
+from synthad.report.settings import read_settings_csv
+from synthad.report.statistics import MEAN_ROW, measured, seed_stats
+from synthad.report.table_format import HEADLINE_METRICS, NOT_MEASURED, PIXEL_METRICS, PRETTY, escape_latex
+from synthad.report.unified import write_unified_tables
 from synthad.utils.io import atomic_dir
 
-HEADLINE_METRICS = ("image_auroc", "pixel_auroc", "pixel_aupro")
 COST_METRICS = ("train_seconds", "inference_images_per_s", "train_peak_memory_mb", "eval_peak_memory_mb")
-PRETTY = {
-    "image_auroc": "I-AUROC", "image_ap": "I-AP", "image_f1_max": "I-F1max", "pixel_auroc": "P-AUROC",
-    "pixel_ap": "P-AP", "pixel_aupro": "AU-PRO", "pixel_f1_max": "P-F1max", "train_seconds": "train [s]",
-    "inference_images_per_s": "inference [img/s]", "train_peak_memory_mb": "train peak [MiB]",
-    "eval_peak_memory_mb": "eval peak [MiB]",
-}
-MEAN_ROW = "mean"
 
 
-# --------------------------------------------------------------------------- statistics
-def seed_stats(frame: pd.DataFrame, dataset: str, method: str, metric: str) -> pd.DataFrame:
-    """Mean, std and seed count per category, plus the ``mean`` row (see the module docstring).
-
-    Args:
-        frame: Long metrics table (``dataset, category, method, seed, metric, value``).
-        dataset: Data set to select.
-        method: Method to select.
-        metric: Metric to select.
-
-    Returns:
-        DataFrame indexed by category (sorted) then ``mean``, columns ``mean, std, n_seeds``
-        (unscaled); empty when the selection is empty.
-    """
-    sub = frame[(frame["dataset"] == dataset) & (frame["method"] == method) & (frame["metric"] == metric)]
-    if sub.empty:
-        return pd.DataFrame(columns=["mean", "std", "n_seeds"], dtype=float)
-    wide = sub.set_index(["category", "seed"])["value"].unstack("seed").sort_index()  # (categories, seeds)
-    stats = pd.DataFrame({"mean": wide.mean(axis=1), "std": wide.std(axis=1, ddof=1),
-                          "n_seeds": wide.notna().sum(axis=1)})
-    complete = wide.loc[:, wide.notna().all(axis=0)]
-    per_seed = complete.mean(axis=0)  # (seeds,) category average of every complete seed
-    cat_mean = wide.mean(axis=1)
-    stats.loc[MEAN_ROW] = [cat_mean.mean(skipna=False),
-                           per_seed.std(ddof=1) if len(per_seed) > 1 else math.nan, len(per_seed)]
-    return stats
-
-
+# --------------------------------------------------------------------------- tables
 def _scaled(stats: pd.DataFrame, scale: float, decimals: int) -> pd.DataFrame:
     out = stats.copy()
     out[["mean", "std"]] = (out[["mean", "std"]].astype(float) * scale).round(decimals)
@@ -92,6 +59,8 @@ def summary_table(frame: pd.DataFrame, dataset: str, method: str, config: Report
         n_seeds = stats["n_seeds"] if n_seeds is None else n_seeds.combine(stats["n_seeds"], max, 0)
     table = pd.DataFrame(parts)
     table["n_seeds"] = n_seeds.astype(int)
+    for metric in config.metrics:
+        _mark_not_measured(table, metric, ~measured(frame, dataset, method, metric))
     return _mean_last(table)
 
 
@@ -102,7 +71,19 @@ def compare_table(frame: pd.DataFrame, dataset: str, metric: str, methods: list[
     for method in methods:
         stats = _scaled(seed_stats(frame, dataset, method, metric), config.scale, config.decimals)
         parts[f"{method}_mean"], parts[f"{method}_std"] = stats["mean"], stats["std"]
-    return _mean_last(pd.DataFrame(parts))
+    table = pd.DataFrame(parts)
+    for method in methods:
+        _mark_not_measured(table, method, ~measured(frame, dataset, method, metric))
+    return _mean_last(table)
+
+
+def _mark_not_measured(table: pd.DataFrame, name: str, absent: pd.Series) -> None:
+    """Write ``n/a`` into ``<name>_mean``/``<name>_std`` of the rows ``absent`` flags (in place)."""
+    absent = absent.reindex(table.index, fill_value=False).astype(bool)
+    if absent.any():
+        columns = [f"{name}_mean", f"{name}_std"]
+        table[columns] = table[columns].astype(object)
+        table.loc[absent, columns] = NOT_MEASURED
 
 
 def cost_table(frame: pd.DataFrame, dataset: str, methods: list[str]) -> pd.DataFrame:
@@ -124,18 +105,6 @@ def _mean_last(table: pd.DataFrame) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- LaTeX
-_LATEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-                  "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-                  # the few non-ASCII signs the tables use, as commands pdflatex knows without packages
-                  "±": r"$\pm$", "−": "$-$", "Δ": r"$\Delta$", "≥": r"$\geq$", "≤": r"$\leq$",
-                  "×": r"$\times$", "†": r"\dag{}", "‡": r"\ddag{}", "—": "---", "–": "--", "·": r"$\cdot$"}
-
-
-def escape_latex(text: str) -> str:
-    r"""Escape LaTeX's special characters (``metal_nut`` -> ``metal\_nut``) and the tables' signs (``±``)."""
-    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in str(text))
-
-
 def format_cell(mean: float, std: float, decimals: int) -> str:
     r"""``"98.1 $\pm$ 0.3"``; just the mean when ``std`` is NaN (one seed); ``"--"`` when NaN."""
     if mean is None or not np.isfinite(mean):
@@ -181,12 +150,14 @@ def _best_mask(means: pd.DataFrame) -> pd.DataFrame:
 def table_to_latex(table: pd.DataFrame, names: list[str], caption: str, label: str, decimals: int,
                    bold_best: bool = False) -> str:
     """Render a ``<name>_mean``/``<name>_std`` table (summary or compare) as booktabs LaTeX."""
-    means = table[[f"{n}_mean" for n in names]].set_axis(names, axis=1).astype(float)
-    stds = table[[f"{n}_std" for n in names]].set_axis(names, axis=1).astype(float)
+    raw = table[[f"{n}_mean" for n in names]].set_axis(names, axis=1)
+    means = raw.apply(pd.to_numeric, errors="coerce")  # n/a (not measured) -> NaN, never bold
+    stds = table[[f"{n}_std" for n in names]].set_axis(names, axis=1).apply(pd.to_numeric, errors="coerce")
     bold = _best_mask(means) if bold_best else means.notna() & False
     rows = []
     for idx in table.index:
-        cells = [format_cell(means.at[idx, n], stds.at[idx, n], decimals) for n in names]
+        cells = [NOT_MEASURED if raw.at[idx, n] == NOT_MEASURED
+                 else format_cell(means.at[idx, n], stds.at[idx, n], decimals) for n in names]
         cells = [rf"\textbf{{{c}}}" if bold.at[idx, n] else c for c, n in zip(cells, names, strict=True)]
         rows.append([MEAN_ROW if idx == MEAN_ROW else escape_latex(idx)] + cells)
     header = ["category"] + [escape_latex(PRETTY.get(n, n)) for n in names]
@@ -203,7 +174,8 @@ def cost_to_latex(table: pd.DataFrame, caption: str, label: str) -> str:
 
 # --------------------------------------------------------------------------- files
 def _check_metrics(frame: pd.DataFrame, metrics: list[str], source: str) -> None:
-    unknown = sorted(set(metrics) - set(frame["metric"]))
+    # Pixel metrics may be missing everywhere: only data sets without pixel masks were run.
+    unknown = sorted(set(metrics) - set(frame["metric"]) - set(PIXEL_METRICS))
     if unknown:
         raise DataError(f"{source}: no values for configured metric(s) {', '.join(unknown)} "
                         f"(available: {', '.join(sorted(set(frame['metric'])))})")
@@ -225,7 +197,7 @@ def _dataset_tables(frame: pd.DataFrame, dataset: str, config: ReportConfig, out
                              rf"mean $\pm$ std over seeds{scale}.", f"tab:summary:{dataset}:{method}",
                              config.decimals)
         written += _write_pair(out, f"summary_{dataset}_{method}", table, tex)
-    for metric in (m for m in HEADLINE_METRICS if m in set(frame["metric"])):
+    for metric in (m for m in HEADLINE_METRICS if m in set(frame.loc[frame["dataset"] == dataset, "metric"])):
         table = compare_table(frame, dataset, metric, methods, config)
         tex = table_to_latex(table, methods, f"{escape_latex(PRETTY[metric])} on {escape_latex(dataset)}, "
                              rf"all methods (best in bold){scale}.", f"tab:compare:{dataset}:{metric}",
@@ -262,10 +234,6 @@ def write_tables(frame: pd.DataFrame, config: ReportConfig, out: str | Path,
     Raises:
         DataError: The table is empty or a configured metric has no values at all.
     """
-    from synthad.report.paper_tables import write_paper_tables  # these import this module
-    from synthad.report.settings import read_settings_csv
-    from synthad.report.unified import write_unified_tables
-
     if frame.empty:
         raise DataError(f"{source}: no rows")
     _check_metrics(frame, config.metrics, source)

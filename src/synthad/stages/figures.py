@@ -1,5 +1,7 @@
 r"""``synthad figures``: anomaly maps next to ground truth for a few test images per run.
 
+A data set without pixel masks (``pixel_masks: false``) gets no ground-truth column.
+
 Example::
 
     synthad figures --runs-dir results/runs --index-dir data/index --out results/figures/maps \

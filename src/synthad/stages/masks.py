@@ -1,9 +1,9 @@
 """``synthad masks``: foreground masks of one category, and a contact sheet to check them.
 
 Reads the category's index, computes one mask per image (train and test) with the given
-:class:`~synthad.config.MaskSetting` (METHOD_NOTES A.3) and writes them under ``--out`` following
-:func:`synthad.masks.foreground.mask_file_for`; the folder is replaced as a whole. ``--sheet``
-draws the first few images of the index (spread over train and test) with their masks.
+:class:`~synthad.config.MaskSetting` (docs/official-code.md#realnet-foreground-masks) and writes them
+under ``--out`` following :func:`synthad.masks.foreground.mask_file_for`; the folder is replaced as a
+whole. ``--sheet`` draws the first few images of the index (spread over train and test) with their masks.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ import numpy as np
 
 from synthad.config import MaskSetting, parse_slice
 from synthad.data.index import read_index
-from synthad.data.loader import read_image, read_mask
 from synthad.masks.foreground import mask_file_for, write_masks
 from synthad.masks.sheet import contact_sheet
 from synthad.stages.options import output_path
+from synthad.utils.images import read_image, read_mask
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

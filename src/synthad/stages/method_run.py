@@ -18,11 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import torch
 
-from synthad.config import TrainConfig, method_config, parse_slice
+from synthad.config import TrainConfig, parse_slice
 from synthad.errors import ConfigError
-from synthad.methods import get_method
+from synthad.evaluation.threshold import split_holdout
+from synthad.methods import get_method, method_config
 from synthad.stages.options import output_path, with_method_keys
 from synthad.utils.io import atomic_path, save_torch, write_json
 from synthad.utils.ranges import Seed, range_of
@@ -87,11 +89,28 @@ class MethodRun:
         """Training resolution: the method's own ``image_size`` (all methods define one)."""
         return int(getattr(self.config, "image_size", 256))
 
+    def training_rows(self, index: pd.DataFrame, seed: int,
+                      source: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The good training images the method learns from, and those held out for the threshold.
 
-def run_identity(args: argparse.Namespace, config) -> dict:
-    """Everything that defines the run (``config.json``; its hash names the resumable state)."""
+        ``train.holdout_fraction`` of them (seeded by ``seed``) never reach ``fit`` or ``pretrain``;
+        see :func:`synthad.evaluation.threshold.split_holdout`.
+
+        Returns:
+            ``(fit_rows, holdout_rows)`` of ``index``'s ``train`` split.
+        """
+        return split_holdout(index[index["split"] == "train"], self.train.holdout_fraction, seed, source)
+
+
+def run_identity(args: argparse.Namespace, config, holdout_fraction: float = 0.0) -> dict:
+    """Everything that defines the run (``config.json``; its hash names the resumable state).
+
+    ``holdout_fraction`` (``train.holdout_fraction``) changes the images the method learns from; it
+    is recorded only when non-zero, so a run on every image keeps the identity it always had.
+    """
     index = Path(args.index)
-    return {
+    holdout = {"holdout_fraction": holdout_fraction} if holdout_fraction else {}
+    return holdout | {
         "method": args.method,
         "config": dataclasses.asdict(config),
         "dataset": index.parent.name,

@@ -16,7 +16,9 @@ from pathlib import Path
 
 import yaml
 
-from synthad.config import PRESETS_DIR, list_presets, load_params, method_config, method_key, method_section
+from synthad.config import PRESETS_DIR, list_presets, method_key, method_section
+from synthad.methods import method_config
+from synthad.stages.validate import load_params
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -11,8 +11,10 @@ Some methods pre-train part of their network on a self-supervised task before th
 * ``pretrain_log.csv``: one row per pre-training epoch; ``pretrain_info.json``: seconds, memory, device,
   ``epochs`` and ``resumes``, as ``train_info.json`` (:mod:`synthad.stages.train`).
 
-As for ``synthad train``, the resumable state is a hidden file beside ``--out`` named after a hash of
-the run (a state of another configuration is deleted at the start), deleted when the phase is done.
+The good training images ``synthad train`` holds out for its decision threshold (same seed, same
+``train.holdout_fraction``) are left out here too. As for ``synthad train``, the resumable state
+is a hidden file beside ``--out`` named after a hash of the run (a state of another configuration
+is deleted at the start), deleted when the phase is done.
 """
 
 from __future__ import annotations
@@ -51,8 +53,9 @@ def run(args: argparse.Namespace) -> None:
         raise ConfigError(f"method {args.method!r} has no pre-training phase")
     device = setup.start(args.seed)
     index = read_index(args.index)
-    train_set = ImageDataset(index[index["split"] == "train"], setup.image_size)
-    identity = run_identity(args, setup.config) | {"phase": "pretrain"}
+    fit_rows, _ = setup.training_rows(index, args.seed, args.index)  # the threshold's images stay unseen
+    train_set = ImageDataset(fit_rows, setup.image_size)
+    identity = run_identity(args, setup.config, setup.train.holdout_fraction) | {"phase": "pretrain"}
     checkpoint = args.checkpoint or default_checkpoint(args.out, identity)
     remove_stale_states(args.out, [default_checkpoint(args.out, identity), checkpoint])
     log_rows: list[dict] = []

@@ -6,7 +6,10 @@ Example::
         --params-json '{"title": "SynthAD"}'
 
 ``reports/report.html`` opens in any browser (figures embedded); ``cd reports && pdflatex report.tex``
-builds the PDF where TeX is installed. See :mod:`synthad.report.document`.
+builds the PDF where TeX is installed. The cost tables read Snakemake's benchmark files
+(``--benchmarks``, default ``logs/benchmarks``; none there: no cost table); the Snakemake rule
+passes ``--skip-rule <its own name>``, whose benchmark is written only after the report. See
+:mod:`synthad.report.document` and :mod:`synthad.report.costs`.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import argparse
 from pathlib import Path
 
 from synthad.config import ReportConfig, parse_slice
+from synthad.report.costs import BENCHMARKS_DIR
 from synthad.stages.options import output_path
 
 
@@ -24,6 +28,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--figures", required=True, type=Path, help="results/figures/compare (of `synthad plots`)"
     )
+    parser.add_argument("--benchmarks", type=Path, default=BENCHMARKS_DIR,
+                        help="Snakemake's benchmark folder, for the cost tables")
+    parser.add_argument("--skip-rule", action="append", default=[],
+                        help="leave this rule's benchmark files out (repeatable)")
     parser.add_argument("--params-json", default="{}", help="the report: section (JSON)")
     parser.add_argument("--out", required=True, type=output_path, help="output folder, e.g. reports")
 
@@ -33,5 +41,7 @@ def run(args: argparse.Namespace) -> None:
     from synthad.report.document import write_report
 
     config = parse_slice(args.params_json, ReportConfig, "report")
-    written = write_report(args.tables, args.figures, config, args.out)
+    written = write_report(
+        args.tables, args.figures, config, args.out, args.benchmarks, tuple(args.skip_rule)
+    )
     print(f"{args.out}: {', '.join(p.name for p in written)}")

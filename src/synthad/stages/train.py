@@ -11,7 +11,12 @@ Writes to ``--out`` (``results/models/<dataset>/<category>/<method>/seed<k>/``):
   ``{"loop", "after_epoch", "of"}`` per resume; ``[]`` for an uninterrupted run). It is the folder's
   only timing file besides the log's ``seconds`` column: ``model.pt`` and ``config.json`` are
   byte-identical for the same seed and inputs,
-* ``<name>.json``: artifacts a method cached as ``<checkpoint>.<name>.json`` (RealNet: ``afs.json``).
+* ``<name>.json``: artifacts a method cached as ``<checkpoint>.<name>.json`` (RealNet: ``afs.json``),
+* ``threshold.json``: the decision threshold (:mod:`synthad.evaluation.threshold`). ``train.holdout_fraction``
+  of the good training images (at least 2, drawn with the seed) are held out of ``fit``; after
+  training the saved model is loaded back as ``synthad evaluate`` loads it and scores them at
+  evaluation's ``resolution`` (``--eval-json``), and the threshold flags at most
+  ``train.false_alarm_rate`` of them. Absent when ``holdout_fraction`` is 0 (every image trains).
 
 ``--pretrained <file>`` hands the weights of a method's separate pre-training phase (``synthad
 pretrain``, e.g. SLSG's GPT-Net) to ``fit`` as ``context.pretrained``; its hash joins the run identity.
@@ -33,9 +38,12 @@ from pathlib import Path
 import torch
 
 from synthad.banks import parse_bank_flags
+from synthad.config import EvaluateConfig, TrainConfig, parse_slice
 from synthad.data.index import read_index
 from synthad.data.loader import ImageDataset
 from synthad.errors import ConfigError
+from synthad.evaluation.evaluate import load_model, predict_split
+from synthad.evaluation.threshold import THRESHOLD_FILE, threshold_record, write_threshold
 from synthad.methods import FitContext
 from synthad.stages.method_run import (
     MethodRun,
@@ -62,6 +70,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              " dataset_images (DMP's sources; repeat, pair with --source-masks)")
     parser.add_argument("--source-masks", action="append", default=[], type=Path,
                         help="foreground mask folder of the matching --source-index")
+    parser.add_argument("--eval-json", default="{}",
+                        help="the evaluate: section (JSON; its resolution and batch_size): the held-out"
+                             " images are scored as evaluation scores test images")
     parser.add_argument("--pretrained", type=Path,
                         help="weights file of the method's pre-training phase, written by `synthad pretrain`"
                              " (optional; methods with has_pretraining, e.g. slsg)")
@@ -74,13 +85,15 @@ def run(args: argparse.Namespace) -> None:
     banks = parse_bank_flags(args.bank)
     _check_needs(method_cls.key, method_cls.needs_for(config), args.masks, banks)
     _check_pretrained(method_cls, args.pretrained)
+    scoring = parse_slice(args.eval_json, EvaluateConfig, "evaluate")  # a typo fails before training
 
     device = setup.start(args.seed)
     index = read_index(args.index)
     masks_dir = args.masks if "foreground_masks" in method_cls.needs_for(config) else None
-    train_set = ImageDataset(index[index["split"] == "train"], setup.image_size, masks_dir)
+    fit_rows, holdout_rows = setup.training_rows(index, args.seed, args.index)
+    train_set = ImageDataset(fit_rows, setup.image_size, masks_dir)
 
-    identity = run_identity(args, config)
+    identity = run_identity(args, config, setup.train.holdout_fraction)
     checkpoint = args.checkpoint or default_checkpoint(args.out, identity)
     remove_stale_states(args.out, [default_checkpoint(args.out, identity), checkpoint])
     method = method_cls(config, device)
@@ -92,13 +105,30 @@ def run(args: argparse.Namespace) -> None:
         log=log_rows.append, progress=not args.no_progress, pretrained=args.pretrained,
     )
     method.fit(train_set, context)
+    (args.out / THRESHOLD_FILE).unlink(missing_ok=True)  # a stale one never sits beside new weights
     write_run_folder(args.out, method.state_dict(), identity, log_rows, TRAIN_FILES, {
         "train_seconds": context.record.seconds(), "peak_memory_mb": peak_memory_mb(device),
         "device": str(device), "n_train_images": len(train_set), "threads": torch.get_num_threads(),
-        "epochs": len(log_rows), "resumes": context.record.resumes,
+        "epochs": len(log_rows), "resumes": context.record.resumes, "n_holdout_images": len(holdout_rows),
     })
     _collect_artifacts(checkpoint, args.out)
-    checkpoint.unlink(missing_ok=True)
+    if len(holdout_rows):
+        _write_threshold(args.out, holdout_rows, setup.train, scoring, device, not args.no_progress)
+    checkpoint.unlink(missing_ok=True)  # last: a failed scoring resumes after the final epoch
+
+
+def _write_threshold(out: Path, holdout_rows, train: TrainConfig, scoring: EvaluateConfig,
+                     device: torch.device, progress: bool) -> None:
+    """Score the held-out good images with the saved model and write ``threshold.json``.
+
+    The model is loaded back from ``out`` and the images are read at ``scoring.resolution``, as
+    ``synthad evaluate`` does with test images, so the threshold is in the units of test scores.
+    """
+    method, _, _ = load_model(out, device)
+    held_out = ImageDataset(holdout_rows, scoring.resolution)
+    outputs = predict_split(method, held_out, scoring.batch_size, progress)
+    write_threshold(out, threshold_record(outputs.scores, outputs.maps, outputs.paths, train.false_alarm_rate,
+                                          train.holdout_fraction, scoring.resolution, held_out.mode))
 
 
 def _collect_artifacts(checkpoint: Path, out: Path) -> None:

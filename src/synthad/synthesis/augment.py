@@ -1,7 +1,7 @@
 """DRAEM's ten texture augmenters, re-implemented with NumPy, OpenCV and Pillow.
 
-DRAEM (official ``data_loader.py``, METHOD_NOTES B.1) applies 3 distinct augmenters, chosen
-uniformly from these 10 imgaug ones, to each anomaly source before pasting it:
+DRAEM (official ``data_loader.py``, docs/official-code.md#draem-synthesis) applies 3 distinct
+augmenters, chosen uniformly from these 10 imgaug ones, to each anomaly source before pasting it:
 ``GammaContrast((0.5, 2.0), per_channel=True)``, ``MultiplyAndAddToBrightness(mul=(0.8, 1.2),
 add=(-30, 30))``, ``pillike.EnhanceSharpness()``, ``AddToHueAndSaturation((-50, 50), per_channel=True)``,
 ``Solarize(0.5, threshold=(32, 128))``, ``Posterize()``, ``Invert()``, ``pillike.Autocontrast()``,

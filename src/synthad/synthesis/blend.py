@@ -1,8 +1,8 @@
 """Blending an anomaly source into an image inside a mask.
 
-DRAEM (ICCV 2021, Eq. 1 of the paper; METHOD_NOTES B.1) writes
+DRAEM (ICCV 2021, Eq. 1 of the paper; docs/official-code.md#draem-synthesis) writes
 ``I_a = (1 - M) * I + (1 - beta) * (M * A) + beta * (M * I)`` with ``beta ~ U(0, 0.8)``. With
-``opacity = 1 - beta`` this is the general form used by RealNet (A.3) and DMP::
+``opacity = 1 - beta`` this is the general form used by RealNet and DMP::
 
     out = (1 - M) * I + opacity * M * A + (1 - opacity) * M * I
 """

@@ -8,7 +8,7 @@ frozen, Adam 1e-4, gradient clipping 1.0, EMA 0.9999, images in ``[-1, 1]`` and 
 U-Net is diffusers' :class:`~diffusers.UNet2DModel` configured as close to ADM as it allows (the class
 embedding is added to the timestep embedding, as ADM's ``label_emb``), the schedule is
 :class:`~synthad.synthesis.sdas.StrengthScheduler` (a ``DDPMScheduler``), the EMA is diffusers'
-:class:`~diffusers.training_utils.EMAModel`, and a run resumes from :mod:`synthad.methods.checkpoint`
+:class:`~diffusers.training_utils.EMAModel`, and a run resumes from :mod:`synthad.utils.checkpoint`
 states. The ImageNet start cannot be downloaded offline: ``SdasConfig.init_checkpoint`` takes a
 user's weights (:func:`load_init_weights`), else the U-Net starts from random weights.
 """
@@ -28,9 +28,9 @@ from diffusers.training_utils import EMAModel
 from tqdm.auto import tqdm
 
 from synthad.errors import DataError
-from synthad.methods.checkpoint import load_training_state, save_training_state
 from synthad.synthesis.init_weights import load_init_weights
 from synthad.synthesis.sdas import SdasConfig, StrengthScheduler
+from synthad.utils.checkpoint import load_training_state, save_training_state
 from synthad.utils.io import atomic_dir
 from synthad.utils.runtime import seed_everything
 

@@ -10,7 +10,7 @@ Perlin mask, target foreground), and the anomaly image is Eq. 2::
     I_a = beta * (A * M2) + (1 - beta) * (I * M2) + I * (1 - M2),   beta ~ U[0, 0.8)
 
 Note that ``beta`` weighs the *source* here, unlike DRAEM where the source's opacity is
-``1 - beta``. The Perlin recipe is DRAEM's (the paper builds on DRAEM; METHOD_NOTES B.1).
+``1 - beta``. The Perlin recipe is DRAEM's (the paper builds on DRAEM; docs/official-code.md#dmp).
 Test images are never sources: the pool holds training images only.
 
 The paper's Table 4 ablation draws the source from DTD instead ("Abnormal Appearance: DTD"):
@@ -68,13 +68,13 @@ class DmpSynthesizer:
 
     Args:
         anomaly_prob: Probability of an anomaly. The paper is silent; DMP is built on DRAEM, so
-            DRAEM's 0.5 (METHOD_NOTES B.1).
+            DRAEM's 0.5.
         beta: Range of ``beta``, the source's weight (Eq. 2: ``[0, 0.8)``).
         perlin_scales: Perlin lattice exponents (DRAEM: ``2**randint(0, 6)``).
         threshold: Perlin threshold (DRAEM: 0.5).
         rotate_prob: Probability of rotating the target (with its foreground) by ``U(-90, 90)``
             degrees first. The paper "used data augmentation via image rotation" (Sec. 4.1) without
-            details; DRAEM's p = 0.3 (METHOD_NOTES B.1). The source is not rotated.
+            details; DRAEM's p = 0.3. The source is not rotated.
         source_pool: Training images (with foregrounds) of every category of the data set, at the
             pool's size; ``None`` draws the source from the target's own pool.
         texture_source: Texture images at the pool's size (the DTD ablation of Table 4); the source

@@ -1,4 +1,6 @@
-"""DRAEM's synthetic anomaly generator (Zavrtanik et al., ICCV 2021, Sec. 3.3; METHOD_NOTES B.1).
+"""DRAEM's synthetic anomaly generator (Zavrtanik et al., ICCV 2021, Sec. 3.3).
+
+Official-code details: docs/official-code.md#draem-synthesis.
 
 One training sample: with p = 0.3 the normal image is rotated by ``U(-90, 90)`` degrees; with
 p = 0.5 it stays normal (empty mask); otherwise a Perlin mask ``M`` (:func:`perlin_mask`), a texture

@@ -26,7 +26,6 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from synthad.errors import DataError
-from synthad.methods.checkpoint import load_training_state, save_training_state
 from synthad.synthesis.ddpm import (
     build_scheduler,
     down_block_types,
@@ -37,6 +36,7 @@ from synthad.synthesis.ddpm import (
 )
 from synthad.synthesis.init_weights import load_init_weights
 from synthad.synthesis.sdas import Guide, SdasConfig
+from synthad.utils.checkpoint import load_training_state, save_training_state
 from synthad.utils.io import atomic_dir
 from synthad.utils.runtime import seed_everything
 

@@ -1,9 +1,9 @@
 """Vectorised 2D Perlin noise and DRAEM's Perlin anomaly masks.
 
 DRAEM (Zavrtanik et al., ICCV 2021, Sec. 3.3; official ``perlin.py`` / ``data_loader.py``, see
-METHOD_NOTES B.1) draws a Perlin noise image with ``2**randint(0, 6)`` lattice cells per axis
-(upper bound exclusive: 1..32 cells), rotates it by ``U(-90, 90)`` degrees and binarises it at 0.5.
-RealNet (METHOD_NOTES A.3) and DMP use the identical recipe.
+docs/official-code.md#draem-synthesis) draws a Perlin noise image with ``2**randint(0, 6)`` lattice cells
+per axis (upper bound exclusive: 1..32 cells), rotates it by ``U(-90, 90)`` degrees and binarises it at
+0.5. RealNet and DMP use the identical recipe.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def perlin_mask(
     threshold: float = 0.5,
     rotation: tuple[float, float] | None = (-90.0, 90.0),
 ) -> np.ndarray:
-    """DRAEM's binary Perlin anomaly mask (METHOD_NOTES B.1).
+    """DRAEM's binary Perlin anomaly mask.
 
     Args:
         shape: ``(H, W)``.

@@ -1,4 +1,6 @@
-"""RealNet's training samples from SDAS images (Zhang et al., CVPR 2024, Sec. 3.1 Eq. 3; METHOD_NOTES A.3).
+"""RealNet's training samples from SDAS images (Zhang et al., CVPR 2024, Sec. 3.1 Eq. 3).
+
+Official-code details: docs/official-code.md#realnet-training-samples.
 
 RealNet pastes a random *whole* SDAS (SIA) image of the category into a normal image inside
 ``M = Perlin mask x target foreground`` (DRAEM's Perlin recipe), with opacity ``o ~ U(0.5, 1.0)``::
@@ -28,7 +30,7 @@ def realnet_anomaly(
     opacity: tuple[float, float] = (0.5, 1.0), n_augmenters: int = 0,
     perlin_scales: tuple[int, int] = (0, 6), threshold: float = 0.5,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """RealNet's image blending, Eq. 3 (Zhang et al., CVPR 2024, Sec. 3.1 and App. A; METHOD_NOTES A.3).
+    """RealNet's image blending, Eq. 3 (Zhang et al., CVPR 2024, Sec. 3.1 and App. A).
 
     Args:
         image: Normal ``I`` float32 ``(H, W, 3)`` in ``[0, 1]``.
@@ -51,7 +53,7 @@ def realnet_anomaly(
 
 
 class RealNetSynthesizer:
-    """RealNet's training-sample generator (METHOD_NOTES A.3; protocol of ``sample.py``).
+    """RealNet's training-sample generator (docs/official-code.md#realnet-training-samples).
 
     Args:
         sdas: SDAS/SIA images of the category, RGB uint8 at the pool's size.

@@ -9,7 +9,8 @@ step the injected noise is inflated::
 (variance ``(1 + s) sigma_t^2``; the mean is untouched; ``s = 0`` is ordinary sampling). ``g`` is the
 optional classifier guidance of the official sampler, ``scale * grad_x log p(y | x_t)`` of a noisy
 classifier (:mod:`synthad.synthesis.noisy_classifier`), not inflated by ``s``. RealNet draws
-``s ~ U(0.1, 0.2)`` once per batch of 16 images (``sample.py`` of cnulab/RealNet, METHOD_NOTES A.1),
+``s ~ U(0.1, 0.2)`` once per batch of 16 images (``sample.py`` of cnulab/RealNet,
+docs/official-code.md#realnet-sdas-sampling),
 samples 20 respaced steps ``{950, 900, ..., 0}`` of the T = 1000 schedule with the learned
 (improved-DDPM ``learned_range``) variance, clips the predicted ``x_0`` to ``[-1, 1]`` and writes
 ``(x + 1) * 127.5`` as uint8.
@@ -39,7 +40,9 @@ SUPPORTED_VARIANCE = ("learned_range", "fixed_small")
 
 @dataclass
 class SdasConfig:
-    """SDAS diffusion settings; the defaults are RealNet's paper-scale values (METHOD_NOTES A.1, A.2).
+    """SDAS diffusion settings; the defaults are RealNet's paper-scale values.
+
+    Official-code details: docs/official-code.md#realnet-sdas-training.
 
     Attributes:
         image_size: Training and sampling resolution (square).

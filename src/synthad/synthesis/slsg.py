@@ -12,7 +12,8 @@ Two equally likely branches (Sec. 3.2 and Sec. 4, "the same probability"):
 * logical: ``I_N`` is another training image (never ``I``), randomly rotated, with larger, more
   concentrated masks.
 
-Numbers the paper leaves out come from the official code (METHOD_NOTES C.3, opacity = 1 - beta):
+Numbers the paper leaves out come from the official code (docs/official-code.md#slsg-synthesis,
+opacity = 1 - beta):
 Perlin ``2**randint(0, 4)`` / threshold 0.5 and ``delta`` = 0.25 w.p. 0.25 else ``U(0.1, 1.0)`` for
 textures; ``2**randint(0, 3)`` / 0.4 and ``delta ~ U(0.75, 1.0)`` for same-data sources (the code's
 "scar" branch; used here for permuted and logical sources); masks redrawn until >= 49 px.
@@ -93,7 +94,10 @@ def slsg_anomaly(
 
 def texture_delta(rng: np.random.Generator, fixed: float = 0.25, fixed_prob: float = 0.25,
                   uniform: tuple[float, float] = (0.1, 1.0)) -> float:
-    """``delta`` for texture sources (SLSG code, METHOD_NOTES C.3: beta 0.75 w.p. 0.25 else U(0, 0.9)).
+    """``delta`` for texture sources (SLSG code: beta 0.75 w.p. 0.25 else U(0, 0.9)).
+
+    See docs/official-code.md#slsg-synthesis.
+
 
     Returns:
         ``fixed`` with probability ``fixed_prob``, else ``U(*uniform)``.

@@ -1,12 +1,12 @@
 """Built-in offline anomaly sources: textures (for DTD) and natural photographs (for ImageNet / VOC).
 
-DRAEM (METHOD_NOTES B.1) pastes random DTD images (``dtd/images/<class>/*.jpg``, 5640 images). DTD
-is a download, so the default offline run uses a built-in set instead: the real photographs that
-scikit-image ships inside its wheel (no ``pooch`` download) plus procedural textures (fractal noise,
+DRAEM (docs/official-code.md#draem-synthesis) pastes random DTD images (``dtd/images/<class>/*.jpg``, 5640
+images). DTD is a download, so the default offline run uses a built-in set instead: the real photographs
+that scikit-image ships inside its wheel (no ``pooch`` download) plus procedural textures (fractal noise,
 stripes, checkerboards, Voronoi cells, marble, wood rings, dots, colour fields). ``synthad textures``
-writes that set as a bank (:mod:`synthad.banks`); DTD, linked in as a bank, replaces it.
-NDP-Net and Lv et al. paste natural images (ImageNet, VOC); :func:`builtin_natural_images` gives
-random crops of scikit-image's real photographs instead (``synthad natural``).
+writes that set as a bank (:mod:`synthad.banks`); DTD, linked in as a bank, replaces it. NDP-Net and Lv et
+al. paste natural images (ImageNet, VOC); :func:`builtin_natural_images` gives random crops of
+scikit-image's real photographs instead (``synthad natural``).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Atomic output: a stage that fails leaves no half-written file behind (DESIGN.md conventions)."""
+"""Atomic output: a stage that fails leaves no half-written file behind (docs/design.md#conventions)."""
 
 from __future__ import annotations
 

@@ -12,9 +12,9 @@ the parser therefore only relies on the second and third fields, takes the mask 
 fifth field when present and otherwise from the ``<stem>_label.PNG`` convention, and falls back to
 that convention alone when ``Labels.txt`` is absent.
 
-DESIGN.md needs a defect-free training split, so defective ``Train`` images go to the test split
-(this matches the NDP-Net paper, whose test counts are Train + Test defects) and defect-free
-``Test`` images stay in the test split.
+The index needs a defect-free training split (docs/design.md#data-flow), so defective ``Train`` images go
+to the test split (this matches the NDP-Net paper, whose test counts are Train + Test defects) and
+defect-free ``Test`` images stay in the test split.
 """
 
 from __future__ import annotations

@@ -15,8 +15,8 @@ of the pixel metrics; the per-instance files stay available for sPRO). ``anomaly
 the ``saturation`` column gets its sPRO saturation (``rel:<fraction>`` or ``abs:<pixels>``), as the
 official evaluation reads it (``GroundTruthChannel.create_from_integer_array``).
 
-``validation/good`` is left out: DESIGN.md has only train and test splits, and adding the
-validation images to training would change the official protocol (the papers train on
+``validation/good`` is left out: the index has only train and test splits (docs/design.md#data-flow), and
+adding the validation images to training would change the official protocol (the papers train on
 ``train/good`` and use validation only for model selection).
 """
 
@@ -28,8 +28,8 @@ from pathlib import Path
 import numpy as np
 
 from synthad.data.layouts.common import category_dir, list_images, require_dir, require_images, row
-from synthad.data.loader import read_mask_values
 from synthad.errors import DataError
+from synthad.utils.images import read_mask_values
 
 KINDS = {"logical_anomalies": "logical", "structural_anomalies": "structural"}
 

@@ -7,13 +7,19 @@
     <category>/test/<type>/*.png                        defective test images
     <category>/ground_truth/<type>/<stem><suffix>.png   one mask per defective image
 
-MVTec AD, MPDD and ``folder`` use ``good`` and the suffix ``_mask``; BTAD uses ``ok``/``ko`` and
-masks named like their image (no suffix, ``.png`` or ``.bmp``). Derived ``rto:`` data sets are
-MVTec layout plus ``<category>/rto.json``, which carries the base's ``anomaly_kind`` per defect type.
+MVTec AD and MPDD use ``good`` and the suffix ``_mask``; BTAD uses ``ok``/``ko`` and masks named
+like their image (no suffix, ``.png`` or ``.bmp``). Derived ``rto:`` data sets are MVTec layout plus
+``<category>/rto.json``, which carries the base's ``anomaly_kind`` per defect type.
+
+The ``folder`` data set (a user's own data) also accepts the OK/NG layout of factory data:
+``good`` or ``ok`` in any case (``train/OK``, ``test/Good``) is defect-free, every other test
+folder (``ng``, ``scratch``) a defect type. With ``pixel_masks: false`` it is image-level:
+``ground_truth/`` is neither needed nor read and the index lists no mask.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from synthad.data.layouts.common import (
@@ -26,6 +32,8 @@ from synthad.data.layouts.common import (
     row,
 )
 from synthad.errors import DataError
+
+FOLDER_GOOD_NAMES = ("good", "ok")  # defect-free folder names of the ``folder`` data set, any case
 
 
 def rows_mvtec(root: Path, category: str, good: str = "good", mask_suffix: str = "_mask") -> list[dict]:
@@ -44,29 +52,63 @@ def rows_mvtec(root: Path, category: str, good: str = "good", mask_suffix: str =
         DataError: A missing folder, an extra training folder, an empty split, or a defective image
             without its mask (the message names the expected mask file).
     """
-    base = category_dir(Path(root), category)
-    rows = [row(p, "train", 0, "good") for p in _train_images(base, good)]
+    return _category_rows(category_dir(Path(root), category), (good,), mask_suffix)
+
+
+def rows_folder(root: Path, category: str, pixel_masks: bool = True) -> list[dict]:
+    """Index rows of one category of the ``folder`` data set (MVTec or OK/NG layout).
+
+    Args:
+        root: Data root (holding the category folder, or being it).
+        category: Category name.
+        pixel_masks: ``True``: every defective image needs ``ground_truth/<type>/<stem>_mask.*``;
+            ``False``: image-level, no mask is read and the rows list none.
+
+    Returns:
+        Rows with ``defect_type`` ``good`` for images of a ``good``/``ok`` folder (any case), else
+        the folder name.
+
+    Raises:
+        DataError: As :func:`rows_mvtec`; the mask error only with ``pixel_masks``.
+    """
+    return _category_rows(category_dir(Path(root), category), FOLDER_GOOD_NAMES,
+                          "_mask" if pixel_masks else None, any_case=True)
+
+
+def _category_rows(base: Path, good: tuple[str, ...], mask_suffix: str | None,
+                   any_case: bool = False) -> list[dict]:
+    """Rows of one category folder; ``mask_suffix`` ``None``: image-level, no mask is looked up."""
+    def is_good(name: str) -> bool:
+        return (name.lower() if any_case else name) in good
+
+    rows = [row(p, "train", 0, "good") for p in _train_images(base, is_good, "/ or ".join(good))]
     test = require_dir(base / "test", "test images")
     for folder in sorted(d for d in test.iterdir() if d.is_dir()):
         images = list_images(folder)
-        if folder.name == good:
+        if is_good(folder.name):
             rows += [row(p, "test", 0, "good") for p in images]
-            continue
-        gt = base / "ground_truth" / folder.name
-        masks = mask_lookup(gt)
-        rows += [row(p, "test", 1, folder.name, [find_mask(masks, gt, p.stem + mask_suffix, p)])
-                 for p in images]
+        elif mask_suffix is None:
+            rows += [row(p, "test", 1, folder.name) for p in images]
+        else:
+            gt = base / "ground_truth" / folder.name
+            masks = mask_lookup(gt)
+            rows += [row(p, "test", 1, folder.name, [find_mask(masks, gt, p.stem + mask_suffix, p)])
+                     for p in images]
     if not any(r["split"] == "test" for r in rows):
         raise DataError(f"{test}: the test split is empty (no images in its sub-folders)")
     return rows
 
 
-def _train_images(base: Path, good: str) -> list[Path]:
+def _train_images(base: Path, is_good: Callable[[str], bool], good_text: str) -> list[Path]:
+    """The images of every defect-free folder of ``train/`` (``train/good`` and ``train/OK`` both count)."""
     train = require_dir(base / "train", "training images")
-    extra = sorted(d.name for d in train.iterdir() if d.is_dir() and d.name != good)
-    if extra:  # training must be defect-free (DESIGN.md); a defect folder there is a layout error
-        raise DataError(f"{train}: unexpected folder(s) {extra}; only {good}/ is allowed in train/")
-    return require_images(train / good, "defect-free training images")
+    folders = sorted(d for d in train.iterdir() if d.is_dir())
+    extra = [d.name for d in folders if not is_good(d.name)]
+    if extra:  # training must be defect-free; a defect folder there is a layout error
+        raise DataError(f"{train}: unexpected folder(s) {extra}; only {good_text}/ is allowed in train/")
+    if not folders:
+        raise DataError(f"{train}: no {good_text}/ folder of defect-free training images")
+    return [p for d in folders for p in require_images(d, "defect-free training images")]
 
 
 def rows_btad(root: Path, category: str) -> list[dict]:

@@ -1,14 +1,15 @@
 """DMP's hyper-parameters (Peng et al. 2024, Sec. 4.1); defaults are the paper's values.
 
-Where the paper is silent the defaults are DRAEM's (its base; METHOD_NOTES B) or RepLKNet-31B's
+Where the paper is silent the defaults are DRAEM's (its base; docs/official-code.md#draem) or RepLKNet-31B's
 (the encoder the paper names); README.md lists each such choice.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated, Literal
+from typing import Literal
 
+from synthad.methods.config_base import ScoreKernelConfig
 from synthad.utils.ranges import (
     DecayFactor,
     NonNegativeFloat,
@@ -18,13 +19,16 @@ from synthad.utils.ranges import (
     PositiveFloat,
     PositiveInt,
     Probability,
-    Range,
 )
 
 
-@dataclass
-class Config:
+@dataclass(kw_only=True)
+class Config(ScoreKernelConfig):
     """DMP configuration.
+
+    Inherited from :class:`~synthad.methods.config_base.ScoreKernelConfig`: ``image_size`` (256, a
+    multiple of 32), ``eval_batch_size``, ``score_kernel`` (the mean filter ``s_f`` of Eq. 10; paper
+    silent: DRAEM's 21) and ``scale_score_kernel``.
 
     Attributes:
         epochs: Training epochs; one epoch = ``ceil(N_train / batch_size)`` random batches (700).
@@ -35,7 +39,6 @@ class Config:
             ``round(m * epochs / lr_milestones_of)``, keeping the paper's fractions.
         lr_milestones_of: The epoch count the milestones refer to (700).
         lr_gamma: LR decay factor (0.1).
-        image_size: Training and inference side, a multiple of 32 (256).
         rec_base_width: Autoencoder width ``w`` (paper silent; DRAEM's 128).
         lambda1: SSIM weight in ``L_vision`` (1).
         lambda2: ``L_vision`` weight in ``L_rec`` (0.8).
@@ -68,9 +71,6 @@ class Config:
         perlin_min_scale: Minimum Perlin lattice exponent (DRAEM's 0).
         perlin_max_scale: Exclusive maximum Perlin lattice exponent (DRAEM's 6).
         perlin_threshold: Perlin binarisation threshold (DRAEM's 0.5).
-        score_kernel: Mean filter ``s_f`` of Eq. 10 at 256 px (paper silent; DRAEM's 21).
-        scale_score_kernel: Scale ``score_kernel`` by ``image_size / 256`` (odd, >= 1).
-        eval_batch_size: Images per forward pass in ``predict``.
     """
 
     epochs: PositiveInt = 700
@@ -79,7 +79,6 @@ class Config:
     lr_milestones: list[NonNegativeInt] = field(default_factory=lambda: [400, 600])
     lr_milestones_of: PositiveInt = 700
     lr_gamma: DecayFactor = 0.1
-    image_size: Annotated[int, Range(ge=32)] = 256
     rec_base_width: PositiveInt = 128
     lambda1: NonNegativeFloat = 1.0
     lambda2: NonNegativeFloat = 0.8
@@ -102,9 +101,6 @@ class Config:
     perlin_min_scale: PerlinScale = 0
     perlin_max_scale: PerlinScale = 6
     perlin_threshold: PerlinThreshold = 0.5
-    score_kernel: PositiveInt = 21
-    scale_score_kernel: bool = True
-    eval_batch_size: PositiveInt = 16
 
     def __post_init__(self):
         if self.image_size % 32 or self.image_size < 32:

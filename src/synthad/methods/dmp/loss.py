@@ -8,7 +8,8 @@
     L_total  = L_rec + L_seg                                            (Eq. 9)
 
 with ``lambda1 = 1, lambda2 = 0.8, lambda3 = 0.2`` (Sec. 4.1). SSIM (11x11 Gaussian, sigma 1.5) and
-the focal loss (gamma 2 on softmax probabilities) are the shared DRAEM variants (METHOD_NOTES B.3).
+the focal loss (gamma 2 on softmax probabilities) are the shared DRAEM variants
+(docs/official-code.md#draem-losses).
 """
 
 from __future__ import annotations

@@ -202,12 +202,7 @@ class Dmp(Method):
         return self._inference
 
     # ------------------------------------------------------------------ weights
-    def state_dict(self) -> dict[str, Any]:
-        """Weights of all networks, un-merged (tensors only)."""
-        return {k: v.detach().cpu() for k, v in self.model.state_dict().items()}
-
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore :meth:`state_dict` output."""
-        self.model.load_state_dict(state)
-        self.model.to(self.device).eval()
+        """Restore :meth:`state_dict` output (the un-merged weights) and drop the merged copy."""
+        super().load_state_dict(state)
         self._inference = None

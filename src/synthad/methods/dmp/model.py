@@ -1,8 +1,8 @@
 """DMP's networks (Peng et al. 2024, Sensors, Sec. 3.2-3.3, Figure 2).
 
-* :class:`ReconstructionNetwork`: the autoencoder. DMP builds on DRAEM and gives no layer list, so
-  its encoder/decoder are DRAEM's reconstructive sub-network (METHOD_NOTES B.2), split into an
-  :class:`Encoder` (5 double-conv blocks ``w, 2w, 4w, 8w, 8w``, 4 max-pools) and a decoder so the
+* :class:`ReconstructionNetwork`: the autoencoder. DMP builds on DRAEM and gives no layer list, so its
+  encoder/decoder are DRAEM's reconstructive sub-network (docs/official-code.md#draem-networks), split
+  into an :class:`Encoder` (5 double-conv blocks ``w, 2w, 4w, 8w, 8w``, 4 max-pools) and a decoder so the
   encoder can be copied.
 * :class:`DeepFeatureExtractor`: "identical to the encoder part of the autoencoder"; maps an image
   to the encoder's bottleneck features. Its parameters are *copied* from the encoder before each

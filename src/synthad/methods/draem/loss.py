@@ -1,4 +1,7 @@
-"""DRAEM's training loss (METHOD_NOTES B.3): ``L2(rec, I) + SSIM(rec, I) + Focal(softmax(seg), M)``."""
+"""DRAEM's training loss: ``L2(rec, I) + SSIM(rec, I) + Focal(softmax(seg), M)``.
+
+Official-code details: docs/official-code.md#draem-losses.
+"""
 
 from __future__ import annotations
 

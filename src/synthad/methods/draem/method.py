@@ -1,7 +1,7 @@
 """DRAEM adapter: training loop, inference and the :class:`~synthad.methods.base.Method` contract.
 
 Zavrtanik, Kristan, Skočaj, "DRAEM - A discriminatively trained reconstruction embedding for surface
-anomaly detection", ICCV 2021; the official code's facts are in METHOD_NOTES B.1-B.5. See README.md
+anomaly detection", ICCV 2021; the official code's facts are in docs/official-code.md#draem. See README.md
 in this folder for the component -> code map and the deviations.
 """
 
@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
 
 import numpy as np
 import torch
@@ -18,6 +16,7 @@ from torch.utils.data import Dataset
 
 from synthad.methods.base import FitContext, Method, Prediction
 from synthad.methods.common import load_pool, make_batch
+from synthad.methods.draem.config import Config
 from synthad.methods.draem.loss import DraemLoss
 from synthad.methods.draem.model import DraemModel
 from synthad.methods.inference import mean_filter_max, predict_resized, score_kernel_size
@@ -25,78 +24,6 @@ from synthad.methods.loop import EpochLoop, fit_identity
 from synthad.methods.registry import register
 from synthad.nn import init_weights
 from synthad.synthesis import DraemSynthesizer, TrainingPool
-from synthad.utils.ranges import (
-    DecayFactor,
-    Fraction,
-    PerlinScale,
-    PerlinThreshold,
-    PositiveFloat,
-    PositiveInt,
-    Probability,
-    Range,
-)
-
-
-@dataclass
-class Config:
-    """DRAEM hyper-parameters; defaults are the paper's / official code's (METHOD_NOTES B.1-B.5).
-
-    Attributes:
-        epochs: Training epochs; one epoch = ``ceil(N_train / batch_size)`` random batches (700).
-        batch_size: Images per step (8).
-        lr: Adam learning rate of both sub-networks (1e-4).
-        lr_milestones: Fractions of ``epochs`` where the LR is multiplied by ``lr_gamma`` ([0.8, 0.9]).
-        lr_gamma: LR decay factor (0.2).
-        image_size: Training and inference side, a multiple of 32 (256).
-        rec_base_width: Width of the reconstructive sub-network (128).
-        disc_base_width: Width of the discriminative sub-network (64).
-        anomaly_prob: Probability that a training sample gets a synthetic anomaly (0.5).
-        rotate_prob: Probability of rotating the normal image by U(-90, 90) degrees (0.3).
-        beta_min: Lower bound of beta; the texture opacity is ``1 - beta`` (0.0).
-        beta_max: Upper bound of beta (0.8).
-        n_augmenters: Texture augmenters applied per anomaly, of DRAEM's 10 (3).
-        anomaly_source: Bank kind the pasted sources come from: ``"textures"`` (DTD or the built-in
-            set; the paper), ``"natural"`` or ``"sdas"`` (RealNet's SDAS samples or SIA images,
-            for the "DRAEM + SDAS" comparison).
-        perlin_min_scale: Minimum exponent of the Perlin lattice (0).
-        perlin_max_scale: Exclusive maximum exponent of the Perlin lattice (6).
-        perlin_threshold: Perlin binarisation threshold (0.5).
-        score_kernel: Mean filter for the image score at 256 px (21, official test code).
-        scale_score_kernel: Scale ``score_kernel`` with ``image_size / 256`` (odd, >= 1), so the
-            filter covers the same fraction of the image at any resolution.
-        eval_batch_size: Images per forward pass in ``predict``.
-    """
-
-    epochs: PositiveInt = 700
-    batch_size: PositiveInt = 8
-    lr: PositiveFloat = 1e-4
-    lr_milestones: list[Fraction] = field(default_factory=lambda: [0.8, 0.9])
-    lr_gamma: DecayFactor = 0.2
-    image_size: Annotated[int, Range(ge=32)] = 256  # and a multiple of 32 (five halvings)
-    rec_base_width: PositiveInt = 128
-    disc_base_width: PositiveInt = 64
-    anomaly_prob: Probability = 0.5
-    rotate_prob: Probability = 0.3
-    beta_min: Probability = 0.0
-    beta_max: Probability = 0.8
-    n_augmenters: Annotated[int, Range(ge=1, le=10)] = 3  # of DRAEM's 10 augmenters
-    anomaly_source: Literal["textures", "natural", "sdas"] = "textures"
-    perlin_min_scale: PerlinScale = 0
-    perlin_max_scale: PerlinScale = 6
-    perlin_threshold: PerlinThreshold = 0.5
-    score_kernel: PositiveInt = 21
-    scale_score_kernel: bool = True
-    eval_batch_size: PositiveInt = 16
-
-    def __post_init__(self):
-        if self.image_size % 32 or self.image_size < 32:
-            raise ValueError(f"image_size must be a positive multiple of 32, got {self.image_size}")
-        if min(self.epochs, self.batch_size, self.rec_base_width, self.disc_base_width) < 1:
-            raise ValueError("epochs, batch_size and the base widths must be >= 1")
-        if not 0 <= self.beta_min <= self.beta_max <= 1:
-            raise ValueError(f"need 0 <= beta_min <= beta_max <= 1, got {self.beta_min}, {self.beta_max}")
-        if not 0 < self.n_augmenters <= 10 or self.perlin_min_scale >= self.perlin_max_scale:
-            raise ValueError("n_augmenters must be in 1..10 and perlin_min_scale < perlin_max_scale")
 
 
 @register("draem")
@@ -186,14 +113,4 @@ class Draem(Method):
     def score_kernel(self) -> int:
         """Side of the image-score mean filter at ``image_size``, see :func:`score_kernel_size`."""
         return score_kernel_size(self.config)
-
-    # ------------------------------------------------------------------ weights
-    def state_dict(self) -> dict[str, Any]:
-        """Weights of both sub-networks (tensors only)."""
-        return {k: v.detach().cpu() for k, v in self.model.state_dict().items()}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore :meth:`state_dict` output."""
-        self.model.load_state_dict(state)
-        self.model.to(self.device).eval()
 

@@ -1,4 +1,4 @@
-"""DRAEM's two sub-networks (Zavrtanik et al., ICCV 2021, Sec. 3.1-3.2; METHOD_NOTES B.2).
+"""DRAEM's two sub-networks (Zavrtanik et al., ICCV 2021, Sec. 3.1-3.2; docs/official-code.md#draem-networks).
 
 * :class:`ReconstructiveSubNetwork`: encoder-decoder without skip connections, 5 double-conv
   blocks ``w, 2w, 4w, 8w, 8w`` with 4 max-pools; bilinear up-sampling + conv in the decoder; a final

@@ -9,16 +9,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Annotated, Literal
 
+from synthad.methods.config_base import ScoreKernelConfig
 from synthad.nn.backbones import check_feature_backbone, tap_channels
 from synthad.utils.ranges import PositiveFloat, PositiveInt, Probability, Range, Seed
 
 
-@dataclass
-class Config:
+@dataclass(kw_only=True)
+class Config(ScoreKernelConfig):
     """IMM + ALM configuration.
 
+    Inherited from :class:`~synthad.methods.config_base.ScoreKernelConfig`: ``image_size`` (paper
+    silent; 256, MVTec's usual), ``eval_batch_size``, ``score_kernel`` (the mean filter before the
+    max for the image score; our choice, DRAEM's 21) and ``scale_score_kernel``.
+
     Attributes:
-        image_size: Training and inference side (paper silent; 256, MVTec's usual).
         backbone: Frozen feature network: ``"resnet18"`` (the paper's) or another
             :data:`~synthad.nn.backbones.FEATURE_BACKBONES` entry whose taps at strides 4, 8, 16 stand
             for stages 1-3 (``"efficientnet_lite0"``: packaged ImageNet weights, works offline).
@@ -62,12 +66,8 @@ class Config:
         augment: Random rotation + translation of the ALM's training images (Table 2 "AUG").
         augment_degrees: Rotation range ``U(-d, d)`` of the augmentation (paper silent).
         augment_shift: Translation range as a fraction of the side (paper silent).
-        score_kernel: Mean filter before the max for the image score, at 256 px (our choice).
-        scale_score_kernel: Scale ``score_kernel`` with ``image_size / 256`` (odd, >= 1).
-        eval_batch_size: Images per forward pass in ``predict``.
     """
 
-    image_size: Annotated[int, Range(ge=32)] = 256
     backbone: str = "resnet18"
     backbone_weights: Literal["imagenet", "random"] = "imagenet"
     calibrate_backbone: bool = False
@@ -95,9 +95,6 @@ class Config:
     augment: bool = False
     augment_degrees: Annotated[float, Range(ge=0, le=180)] = 30.0
     augment_shift: Annotated[float, Range(ge=0, lt=1)] = 0.1
-    score_kernel: PositiveInt = 21
-    scale_score_kernel: bool = True
-    eval_batch_size: PositiveInt = 16
 
     def __post_init__(self):
         if self.image_size < 32:

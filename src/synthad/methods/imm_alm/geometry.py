@@ -27,8 +27,14 @@ def affine_matrix(params: torch.Tensor) -> torch.Tensor:
 
 
 def invert(matrix: torch.Tensor) -> torch.Tensor:
-    """Inverse of the affine maps ``(B, 2, 3)``: ``[A | t] -> [A^-1 | -A^-1 t]``, shape ``(B, 2, 3)``."""
-    linear_inv = torch.linalg.inv(matrix[:, :, :2])
+    """Inverse of the affine maps ``(B, 2, 3)``: ``[A | t] -> [A^-1 | -A^-1 t]``, shape ``(B, 2, 3)``.
+
+    ``A^-1`` is the closed-form 2 x 2 inverse (adjugate / determinant): ONNX has no matrix inverse,
+    so ``torch.linalg.inv`` would keep the method from exporting (equal within float rounding).
+    """
+    (a, b), (c, d) = matrix[:, 0, :2].unbind(-1), matrix[:, 1, :2].unbind(-1)
+    det = a * d - b * c
+    linear_inv = torch.stack([torch.stack([d, -b], -1), torch.stack([-c, a], -1)], -2) / det[:, None, None]
     return torch.cat([linear_inv, -linear_inv @ matrix[:, :, 2:]], dim=2)
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterator
-from typing import Any
 
 import numpy as np
 import torch
@@ -31,7 +30,6 @@ import torch.nn.functional as F
 from torch.utils.data import Dataset
 
 from synthad.methods.base import FitContext, Method, Prediction
-from synthad.methods.checkpoint import WithoutFrozen
 from synthad.methods.common import load_pool, make_batch
 from synthad.methods.imm_alm.config import Config
 from synthad.methods.imm_alm.geometry import affine_matrix, invert, random_params, warp
@@ -75,6 +73,9 @@ class ImmAlm(Method):
 
     Config = Config
     needs = frozenset({"foreground_masks", "natural"})
+    # model.pt: IMM, N_M, template, centre and reduction, not the backbone (cache or fixed seed)
+    frozen = ("features",)
+    model: ImmAlmModel
 
     @classmethod
     def needs_for(cls, config: Config) -> frozenset[str]:
@@ -96,7 +97,7 @@ class ImmAlm(Method):
         self.model.template.copy_(to_tensor(pool, [template_index(len(pool), cfg.template_seed)])[0])
         imm_opt = torch.optim.Adam(self.model.matcher.parameters(), lr=cfg.imm_lr)
         alm_opt = torch.optim.Adam(self.model.mapping.parameters(), lr=cfg.lr)
-        objects = {"model": _trainable(self.model), "imm_optimizer": imm_opt, "alm_optimizer": alm_opt}
+        objects = {"model": self.weights(), "imm_optimizer": imm_opt, "alm_optimizer": alm_opt}
         identity = fit_identity(cfg, context.seed, len(pool))
         imm_epochs = cfg.imm_epochs if cfg.imm else 0
         loop = EpochLoop(context, imm_epochs + cfg.alm_epochs, "imm_alm", objects, rng, identity)
@@ -226,18 +227,3 @@ class ImmAlm(Method):
             return score, heat
 
         return predict_resized(images, size, cfg.eval_batch_size, self.device, score_and_map)
-
-    # ------------------------------------------------------------------ weights
-    def state_dict(self) -> dict[str, Any]:
-        """IMM, ``N_M``, template, centre and reduction (not the frozen backbone: cache or fixed seed)."""
-        return {k: v.detach().cpu() for k, v in _trainable(self.model).state_dict().items()}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore :meth:`state_dict` output."""
-        _trainable(self.model).load_state_dict(state)
-        self.model.to(self.device).eval()
-
-
-def _trainable(model: ImmAlmModel) -> WithoutFrozen:
-    """The model's weights without the frozen backbone's parameters (its BatchNorm statistics kept)."""
-    return WithoutFrozen(model, "features", "IMM+ALM")

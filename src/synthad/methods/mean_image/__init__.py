@@ -3,6 +3,7 @@
 Importing this package registers the method under the key ``mean_image``.
 """
 
-from synthad.methods.mean_image.method import MeanImage, MeanImageConfig
+from synthad.methods.mean_image.config import Config
+from synthad.methods.mean_image.method import MeanImage
 
-__all__ = ["MeanImage", "MeanImageConfig"]
+__all__ = ["Config", "MeanImage"]

@@ -8,8 +8,7 @@ must beat it; a data set on which it is near-perfect is too easy to tell methods
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -18,37 +17,19 @@ from tqdm import tqdm
 
 from synthad.errors import DataError
 from synthad.methods.base import FitContext, Method, Prediction
+from synthad.methods.mean_image.config import Config
 from synthad.methods.registry import register
-from synthad.utils.ranges import PositiveInt, Range
-
-
-@dataclass
-class MeanImageConfig:
-    """Settings of :class:`MeanImage`.
-
-    Attributes:
-        image_size: Side of the square resolution at which the mean is stored and images are
-            compared (the map is resized back to the input size).
-        batch_size: Images per batch while averaging (memory only; the result does not depend on it).
-    """
-
-    image_size: Annotated[int, Range(ge=8)] = 256
-    batch_size: PositiveInt = 16
-
-    def __post_init__(self):
-        if self.image_size < 8 or self.batch_size < 1:
-            raise ValueError("mean_image needs image_size >= 8 and batch_size >= 1")
 
 
 @register("mean_image")
 class MeanImage(Method):
     """Per-pixel L2 distance to the mean training image (see the module docstring)."""
 
-    Config = MeanImageConfig
+    Config = Config
     needs = frozenset()
 
-    def __init__(self, config: MeanImageConfig | None = None, device: torch.device | str = "cpu"):
-        super().__init__(config or MeanImageConfig(), device)
+    def __init__(self, config: Config | None = None, device: torch.device | str = "cpu"):
+        super().__init__(config or Config(), device)
         self.mean: torch.Tensor | None = None  # (3, S, S)
 
     def _resize(self, images: torch.Tensor, size: int) -> torch.Tensor:

@@ -9,22 +9,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Annotated, Literal
 
+from synthad.methods.config_base import NetworkConfig
 from synthad.nn.backbones import FEATURE_BACKBONES
 from synthad.utils.ranges import NonNegativeFloat, NonNegativeInt, PositiveFloat, PositiveInt, Range
 
 
-@dataclass
-class Config:
+@dataclass(kw_only=True)
+class Config(NetworkConfig):
     """NDP-Net hyper-parameters.
 
+    Inherited from :class:`~synthad.methods.config_base.NetworkConfig`: ``eval_batch_size``, and
+    ``image_size``, redeclared here with its own minimum.
+
     Attributes:
+        image_size: Training and inference side, a multiple of 16 (256).
         phase1_epochs: Training phase 1 (encoder + decoder, Eq. 14) epochs (400). One epoch =
             ``ceil(N_train / batch_size)`` batches of randomly drawn training images.
         phase2_epochs: Training phase 2 (RBAM + decoder + MSDSM, frozen encoder, Eq. 17) epochs (200).
         batch_size: Pairs per step (ours: 8; the paper does not say).
         lr: Adam learning rate of both phases (1e-4).
         weight_decay: Adam weight decay (1e-5).
-        image_size: Training and inference side, a multiple of 16 (256).
         base_width: Encoder width ``w``; layers ``w, 2w, 4w, 8w, 8w`` (ours: 64).
         w_rec: Weight of the L2 reconstruction loss in both phases (100).
         w_per: Weight of the perceptual loss in both phases (1).
@@ -54,15 +58,14 @@ class Config:
         phase2_anomaly_prob: Share of phase-2 samples that carry an artificial defect (1.0: the
             paper's pairs, every sample defective). Below 1, the rest are defect-free images with an
             empty mask, so MSDSM also sees normal inputs (our demo option, not the paper's).
-        eval_batch_size: Images per forward pass in ``predict``.
     """
 
+    image_size: Annotated[int, Range(ge=16)] = 256  # and a multiple of 16 (four halvings)
     phase1_epochs: NonNegativeInt = 400  # 0 skips the phase (at least one epoch in total)
     phase2_epochs: NonNegativeInt = 200
     batch_size: PositiveInt = 8
     lr: PositiveFloat = 1e-4
     weight_decay: NonNegativeFloat = 1e-5
-    image_size: Annotated[int, Range(ge=16)] = 256  # and a multiple of 16 (four halvings)
     base_width: PositiveInt = 64
     w_rec: NonNegativeFloat = 100.0
     w_per: NonNegativeFloat = 1.0
@@ -83,7 +86,6 @@ class Config:
     use_rbam: bool = True
     segmentation: Literal["msdsm", "pixel_gap", "ssim"] = "msdsm"
     phase2_anomaly_prob: Annotated[float, Range(gt=0, le=1)] = 1.0
-    eval_batch_size: PositiveInt = 16
 
     def __post_init__(self):
         if self.image_size % 16 or self.image_size < 16:

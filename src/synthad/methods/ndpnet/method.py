@@ -1,7 +1,7 @@
 """NDP-Net adapter: two-phase training, inference and the :class:`~synthad.methods.base.Method` contract.
 
 Luo, Yao, Yu, "Normal Reference Attention and Defective Feature Perception Network for Surface Defect
-Detection" (IEEE TIM 2023), ``papers/ndpnet_luo.txt``; no public code exists (METHOD_NOTES C). See
+Detection" (IEEE TIM 2023); no public code exists (docs/official-code.md#ndp-net). See
 README.md in this folder for the equation -> code map and every deviation.
 
 Training (Sec. III-E, Fig. 8): phase 1 trains encoder + decoder on (defect-free, artificial defect)
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any
 
 import numpy as np
 import torch
@@ -192,13 +191,3 @@ class NdpNet(Method):
 
         return predict_resized(images, self.config.image_size, self.config.eval_batch_size, self.device,
                                score_and_map)
-
-    # ------------------------------------------------------------------ weights
-    def state_dict(self) -> dict[str, Any]:
-        """All weights and the reference image buffer (tensors only)."""
-        return {k: v.detach().cpu() for k, v in self.model.state_dict().items()}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore :meth:`state_dict` output."""
-        self.model.load_state_dict(state)
-        self.model.to(self.device).eval()

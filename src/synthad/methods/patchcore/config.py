@@ -8,13 +8,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Annotated, Literal
 
+from synthad.methods.config_base import NetworkConfig
 from synthad.nn.backbones import check_feature_backbone, tap_channels
 from synthad.utils.ranges import NonNegativeFloat, PositiveInt, Range
 
 
-@dataclass
-class Config:
+@dataclass(kw_only=True)
+class Config(NetworkConfig):
     """PatchCore configuration.
+
+    Inherited from :class:`~synthad.methods.config_base.NetworkConfig`: ``image_size`` (the side
+    images are resized to, 256, and >= the largest stride; the paper then centre-crops 224, we do
+    not) and ``eval_batch_size``.
 
     Attributes:
         backbone: Frozen feature network, a :data:`~synthad.nn.backbones.FEATURE_BACKBONES` entry
@@ -23,7 +28,6 @@ class Config:
         backbone_weights: ``"imagenet"`` (the paper's) or ``"random"`` (built under a fixed seed).
         strides: Feature taps used as the two "middle" hierarchy levels ([8, 16] = WRN50 layer2 +
             layer3). The finest one sets the patch grid; the others are up-sampled to it.
-        image_size: Side images are resized to (256; the paper then centre-crops 224, we do not).
         neighbourhood: Side ``p`` of the local neighbourhood each feature is averaged over (3).
         pretrain_embed_dim: Channels each level is average-pooled to (official
             ``pretrain_embed_dimension``, 1024).
@@ -40,13 +44,11 @@ class Config:
         scale_map_sigma: Scale ``map_sigma`` with ``image_size / 256``, as the other methods
             scale their kernels.
         batch_size: Training images per backbone pass while filling the bank (memory only).
-        eval_batch_size: Images per forward pass in ``predict``.
     """
 
     backbone: str = "wide_resnet50_2"
     backbone_weights: Literal["imagenet", "random"] = "imagenet"
     strides: list[PositiveInt] = field(default_factory=lambda: [8, 16])
-    image_size: Annotated[int, Range(ge=32)] = 256  # and >= the largest stride
     neighbourhood: PositiveInt = 3  # and odd
     pretrain_embed_dim: PositiveInt = 1024
     target_embed_dim: PositiveInt = 1024
@@ -57,7 +59,6 @@ class Config:
     map_sigma: NonNegativeFloat = 4.0
     scale_map_sigma: bool = True
     batch_size: PositiveInt = 8
-    eval_batch_size: PositiveInt = 16
 
     def __post_init__(self):
         check_feature_backbone(self.backbone)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torchvision.transforms.v2.functional import gaussian_blur
 
+from synthad.methods.inference import split_unless_exporting
+
 # Elements of one (queries x bank) distance block: 2^24 floats = 64 MB whatever the bank size.
 BLOCK_ELEMENTS = 1 << 24
 
@@ -23,7 +25,7 @@ def nearest(queries: torch.Tensor, bank: torch.Tensor) -> tuple[torch.Tensor, to
         ``distances (Q,)`` and ``indices (Q,)`` into ``bank``.
     """
     chunk = max(1, BLOCK_ELEMENTS // len(bank))
-    indices = torch.cat([torch.cdist(q, bank).argmin(dim=1) for q in queries.split(chunk)])
+    indices = torch.cat([torch.cdist(q, bank).argmin(dim=1) for q in split_unless_exporting(queries, chunk)])
     return (queries - bank[indices]).norm(dim=1), indices
 
 
@@ -47,7 +49,7 @@ def reweighted_max(queries: torch.Tensor, distances: torch.Tensor, indices: torc
     Returns:
         Image scores ``(B,)``.
     """
-    batch = torch.arange(len(queries))
+    batch = torch.arange(queries.shape[0])  # not len(): ONNX export keeps the batch size symbolic
     top = distances.argmax(dim=1)
     score, m_test, star = distances[batch, top], queries[batch, top], indices[batch, top]
     to_star = torch.cdist(bank[star], bank)  # (B, M)

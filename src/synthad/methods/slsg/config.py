@@ -1,6 +1,6 @@
 """SLSG's hyper-parameters (Yang, Liu et al., Sec. 4.2); defaults are the paper's values.
 
-Where the paper is silent the defaults come from the authors' released code (METHOD_NOTES C.1-C.2)
+Where the paper is silent the defaults come from the authors' released code (docs/official-code.md#slsg)
 or are our choice; README.md lists each. The ablation switches of Tables 4-7 are fields here, so an
 ablation is a ``params.yaml`` override.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Annotated, Literal
 
+from synthad.methods.config_base import NetworkConfig
 from synthad.nn.backbones import check_feature_backbone
 from synthad.utils.ranges import (
     NonNegativeFloat,
@@ -21,12 +22,14 @@ from synthad.utils.ranges import (
 )
 
 
-@dataclass
-class Config:
+@dataclass(kw_only=True)
+class Config(NetworkConfig):
     """SLSG configuration.
 
+    Inherited from :class:`~synthad.methods.config_base.NetworkConfig`: ``image_size`` (256, a
+    multiple of 16) and ``eval_batch_size``.
+
     Attributes:
-        image_size: Training and inference side, a multiple of 16 (256).
         backbone: Encoder architecture: ``"resnet18"`` without its max-pool (the paper's) or another
             :data:`~synthad.nn.backbones.FEATURE_BACKBONES` entry whose taps at strides 2, 4, 8, 16
             stand for layer1-4 (``"efficientnet_lite0"``: packaged ImageNet weights, works offline).
@@ -70,10 +73,8 @@ class Config:
         scale_score_top_k: Scale ``score_top_k`` with the image area, ``(image_size / 256)^2``.
         log_every: SegNet steps per ``train_log.csv`` row and checkpoint unit (100, the code's eval
             interval).
-        eval_batch_size: Images per forward pass in ``predict``.
     """
 
-    image_size: Annotated[int, Range(ge=32)] = 256
     backbone: str = "resnet18"
     backbone_weights: Literal["imagenet", "random"] = "imagenet"
     encoder_init: Literal["gptnet", "imagenet", "random"] = "gptnet"
@@ -116,7 +117,6 @@ class Config:
     score_top_k: PositiveInt = 100
     scale_score_top_k: bool = True
     log_every: PositiveInt = 100
-    eval_batch_size: PositiveInt = 16
 
     def __post_init__(self):
         if self.image_size % 16 or self.image_size < 32:

@@ -2,7 +2,8 @@
 
 The squared terms of Eq. 8-9 are averaged over D-Net's output patches (PatchGAN). Eq. 11's
 ``l1`` and auxiliary terms compare the softmax probability of the anomalous class with the mask
-``M``, as the authors' code does (METHOD_NOTES C.1); the focal loss is :func:`synthad.nn.focal_loss`.
+``M``, as the authors' code does (docs/official-code.md#slsg-training); the focal loss is
+:func:`synthad.nn.focal_loss`.
 """
 
 from __future__ import annotations

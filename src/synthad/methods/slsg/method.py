@@ -178,13 +178,3 @@ class Slsg(Method):
 
         return predict_resized(images, self.config.image_size, self.config.eval_batch_size, self.device,
                                score_and_map)
-
-    # ------------------------------------------------------------------ weights
-    def state_dict(self) -> dict[str, Any]:
-        """SegNet weights, encoder included (tensors only)."""
-        return {k: v.detach().cpu() for k, v in self.model.state_dict().items()}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore :meth:`state_dict` output."""
-        self.model.load_state_dict(state)
-        self.model.to(self.device).eval()
