@@ -140,8 +140,9 @@ def unified_grid(frame: pd.DataFrame, dataset: str, settings: pd.DataFrame, conf
             previous = category
     notes = _notes(frame, dataset, settings, config)
     if absent.to_numpy().any():
-        notes.append(f"{NOT_MEASURED}: not measured by the runs (a data set without pixel masks, "
-                     "pixel_masks: false, has image metrics only).")
+        notes.append(f"{NOT_MEASURED}: not measured by the runs (pixel metrics of a data set without pixel"
+                     " masks, pixel_masks: false; decision metrics of runs without a threshold,"
+                     " train.holdout_fraction: 0).")
     return Grid(
         f"unified_{dataset}",
         f"All methods on {dataset}, one protocol: mean ± std over seeds",
