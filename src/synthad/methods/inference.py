@@ -51,7 +51,7 @@ def predict_resized(images: torch.Tensor, size: int, batch_size: int, device: to
     """
     h, w = images.shape[-2:]
     scores, maps = [], []
-    for chunk in images.split(batch_size):
+    for chunk in split_unless_exporting(images, batch_size):
         score, amap = score_and_map(resize(chunk.to(device, torch.float32), (size, size)))
         scores.append(score.cpu())
         maps.append(resize(amap, (h, w))[:, 0].cpu())

@@ -85,6 +85,7 @@ def sidecar(out: Path, size: int, identity: dict, threshold: dict | None, check:
                             " the image as evaluation reads it (evaluation_resolution, evaluation_resize)"},
         "evaluation_resolution": threshold.get("resolution") if threshold else None,
         "evaluation_resize": threshold.get("resize") if threshold else None,
+        "output_names": list(OUTPUTS),  # in the graph's order (the sidecar's keys are sorted)
         "outputs": {score: {"shape": ["batch"], "meaning": "image anomaly score, higher = more anomalous"},
                     amap: {"shape": ["batch", size, size],
                            "meaning": "anomaly map at the input's side, higher = more anomalous"}},

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import importlib
 
-import timm
 import torch
 from torch import nn
 
@@ -67,6 +66,8 @@ def build_lite(name: str, weights: WeightsKind) -> nn.Module:
         LiteWeightsMissing: ``"imagenet"`` and the weights package is not installed.
     """
     timm_name = LITE_MODELS[name][0]
+    import timm  # deferred: importing timm costs ~1.5 s, which every job not building a Lite would pay
+
     model = timm.create_model(timm_name, pretrained=False)
     if weights == "imagenet":
         model.load_state_dict(timm_state_dict(model, torch.load(package_file(name), map_location="cpu",

@@ -14,16 +14,16 @@ from pathlib import Path
 
 import torch
 from torch import nn
-from torchvision import models
-
 from synthad.errors import DataError
 from synthad.nn.backbones.common import WeightsKind
 
-# Architecture -> (builder, torchvision weights enum); the enum's DEFAULT gives the cached file name.
+# Architecture -> names of its torchvision builder and weights enum; the enum's DEFAULT gives the
+# cached file name. Names, not objects: importing torchvision.models costs ~1 s, which only the jobs
+# that build one of these should pay.
 BACKBONES = {
-    "resnet18": (models.resnet18, models.ResNet18_Weights),
-    "vgg16": (models.vgg16, models.VGG16_Weights),
-    "wide_resnet50_2": (models.wide_resnet50_2, models.Wide_ResNet50_2_Weights),
+    "resnet18": ("resnet18", "ResNet18_Weights"),
+    "vgg16": ("vgg16", "VGG16_Weights"),
+    "wide_resnet50_2": ("wide_resnet50_2", "Wide_ResNet50_2_Weights"),
 }
 
 class BackboneWeightsMissing(DataError):
@@ -67,7 +67,10 @@ def load_torchvision(name: str, weights: WeightsKind = "imagenet") -> nn.Module:
 def _lookup(name: str):
     if name not in BACKBONES:
         raise DataError(f"unknown backbone {name!r}; known: {', '.join(sorted(BACKBONES))}")
-    return BACKBONES[name]
+    from torchvision import models
+
+    builder, enum = BACKBONES[name]
+    return getattr(models, builder), getattr(models, enum)
 
 
 def _read_cached(name: str, enum) -> dict:
