@@ -12,7 +12,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 export DVC_NO_ANALYTICS := 1
 export MPLBACKEND := Agg
 
-.PHONY: tables test test-fast bench repro dry-run clean help
+.PHONY: tables test test-fast bench repro dry-run docs clean help
 
 help:
 	@echo "make tables   run the whole pipeline (demo data, CPU budget) -> results/tables/"
@@ -20,6 +20,7 @@ help:
 	@echo "make bench    run the benchmark scripts -> bench/results/*.json"
 	@echo "make repro    the same pipeline through DVC phase stages (dvc repro)"
 	@echo "make dry-run  show what snakemake would run"
+	@echo "make docs     regenerate docs/results.md and docs/img/headline.png from results/ (after make tables)"
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,6 +49,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_realnet.py --threads 1 --paper-batch 4
 	$(BIN)/python bench/bench_imm_alm.py --threads 1
 	$(BIN)/python bench/bench_slsg.py --threads 1
+
+docs: $(STAMP)
+	$(BIN)/synthad results-doc --tables results/tables --metrics results/metrics.csv \
+		--settings results/run_settings.csv --out docs/results.md --figure docs/img/headline.png
 
 repro: $(STAMP)
 	$(BIN)/dvc repro

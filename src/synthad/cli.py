@@ -46,6 +46,7 @@ STAGES: dict[str, tuple[str, str]] = {
     "figures": ("figures", "plot anomaly maps next to ground truth for a few test images"),
     "plots": ("plots", "plot ROC curves, box plots, map grids and training curves comparing the methods"),
     "report": ("report", "assemble tables and figures into reports/report.tex and a standalone report.html"),
+    "results-doc": ("results_doc", "write docs/results.md (and a PNG of its first table) from results/"),
     "costs": ("costs", "print what the pipeline cost per phase or per method (Snakemake benchmark files)"),
     "params": ("params", "validate params.yaml and print the resolved configuration"),
 }

@@ -51,7 +51,8 @@ def _exercise_every_branch(key, method, monkeypatch):
         monkeypatch.setattr("synthad.methods.patchcore.scoring.BLOCK_ELEMENTS", 4 * len(method.bank))
 
 
-@pytest.mark.parametrize("key", [pytest.param(k, marks=pytest.mark.slow) if k in SLOW else k for k in METHODS])
+@pytest.mark.parametrize("key", [pytest.param(k, marks=pytest.mark.slow) if k in SLOW else k
+                                 for k in METHODS])
 def test_onnx_graph_matches_predict_on_test_images(key, tiny_index, banks, tmp_path, monkeypatch):
     method = _fit(key, tiny_index, banks, tmp_path)
     _exercise_every_branch(key, method, monkeypatch)

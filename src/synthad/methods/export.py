@@ -192,7 +192,8 @@ def check_parity(method: Method, path: str | Path, images: torch.Tensor) -> dict
     for name, got, want in (("score", scores, expected.scores), ("map", maps, expected.maps)):
         want = want.float().numpy()
         if got.shape != want.shape:
-            raise ExportError(f"method {method.key!r}: ONNX {name} has shape {got.shape}, predict {want.shape}")
+            raise ExportError(f"method {method.key!r}: ONNX {name} has shape {got.shape},"
+                              f" predict {want.shape}")
         diff = np.abs(got - want)
         diffs[f"max_{name}_diff"] = float(diff.max())
         if not np.all(diff <= TOLERANCE * (1 + np.abs(want))):

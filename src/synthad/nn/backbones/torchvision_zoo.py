@@ -14,6 +14,7 @@ from pathlib import Path
 
 import torch
 from torch import nn
+
 from synthad.errors import DataError
 from synthad.nn.backbones.common import WeightsKind
 
