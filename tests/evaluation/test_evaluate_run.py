@@ -85,3 +85,17 @@ def test_maps_of_the_wrong_size_break_the_contract(toy, monkeypatch):
         scores=torch.zeros(len(images)), maps=torch.zeros(len(images), 8, 8)))
     with pytest.raises(DataError, match=r"maps \(\d+, 8, 8\) do not match the input images"):
         evaluate_run(index, model, EvaluateConfig(resolution=32), root / "runs" / "bad", CPU, progress=False)
+
+
+def test_weights_of_another_configuration_are_a_one_line_data_error(tmp_path):
+    from synthad.evaluation.evaluate import load_model
+    from synthad.methods import get_method, method_config
+    from synthad.utils.io import save_torch
+
+    small = {"image_size": 32, "rec_base_width": 4, "disc_base_width": 2}
+    method = get_method("draem")(method_config("draem", small), CPU)
+    save_torch(method.state_dict(), tmp_path / "model.pt")
+    wider = small | {"rec_base_width": 8}  # config.json says another width than the weights have
+    (tmp_path / "config.json").write_text(json.dumps({"method": "draem", "config": wider}))
+    with pytest.raises(DataError, match=r"model\.pt: .*retrain the run"):
+        load_model(tmp_path, CPU)

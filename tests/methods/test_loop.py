@@ -45,6 +45,21 @@ def test_logs_every_epoch_and_saves_on_cadence_and_at_the_end(tmp_path):
     assert load_training_state(path, {}) == 4  # saved at 3 (cadence) and at 4 (the last)
 
 
+def test_checkpoint_seconds_skips_saves_until_enough_time_passed(tmp_path, monkeypatch):
+    saved = []
+    monkeypatch.setattr(EpochLoop, "save", lambda self, done: saved.append(done))
+    clock = iter(range(0, 1000, 10))  # every reading of the clock is 10 s after the previous one
+    monkeypatch.setattr("synthad.methods.loop.time.monotonic", lambda: next(clock))
+    context = FitContext(checkpoint_path=tmp_path / "state.pt", checkpoint_seconds=25, progress=False)
+    _run(context, total=6)
+    # Clock readings: 0 at the start, one after each epoch and one after each save; epoch 3 comes
+    # 30 s after the start, epochs 4 and 5 only 10 and 20 s after the save; the last is always saved.
+    assert saved == [3, 6]
+    saved.clear()
+    _run(FitContext(checkpoint_path=tmp_path / "other.pt", checkpoint_seconds=0, progress=False), total=3)
+    assert saved == [1, 2, 3]
+
+
 def test_resume_continues_the_same_run(tmp_path):
     uninterrupted = _run(FitContext(progress=False), total=5)
     path = tmp_path / "state.pt"

@@ -105,7 +105,10 @@ def load_model(model_dir: str | Path, device: torch.device) -> tuple[Method, dic
         state = torch.load(weights, map_location=device, weights_only=True)
     except Exception as exc:  # torch raises several types for truncated/foreign files
         raise DataError(f"{weights}: cannot load weights: {exc}") from exc
-    method.load_state_dict(state)
+    try:
+        method.load_state_dict(state)
+    except RuntimeError as exc:  # weights of another configuration or code version
+        raise DataError(f"{weights}: {exc}; retrain the run (its code or configuration changed)") from exc
     info_path = model_dir / "train_info.json"
     train_info = _read_json(info_path) if info_path.is_file() else {}
     return method, identity, train_info

@@ -76,6 +76,8 @@ class FitContext:
             Run artifacts written beside it as ``<checkpoint_path>.<name>.json`` end up in the run
             folder as ``<name>.json`` (``synthad train``).
         checkpoint_every: Save the training state every this many epochs.
+        checkpoint_seconds: ... but not sooner than this many seconds after the previous save (the
+            last epoch is always saved).
         banks: Bank kind (``"textures"``, ``"natural"``, ``"sdas"``) -> bank folder, for the kinds
             the method needs; open them with :meth:`bank`.
         dataset_sources: ``(index_csv, foreground mask folder or None)`` of the data set's other
@@ -95,6 +97,7 @@ class FitContext:
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
     checkpoint_path: Path | None = None
     checkpoint_every: int = 1
+    checkpoint_seconds: float = 0.0
     banks: dict[str, Path] = field(default_factory=dict)
     dataset_sources: list[tuple[Path, Path | None]] = field(default_factory=list)
     log: Callable[[dict[str, float]], None] = lambda row: None

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -44,8 +45,8 @@ class EpochLoop:
     Creating it restores ``objects``, ``rng`` and ``context.record`` from ``context.checkpoint_path``
     when that file exists (``start`` is then the number of epochs already done), replays the restored
     log rows into ``context.log`` and prints one line to stderr. Iterating yields the epochs still to
-    run; after the body of each, the state is saved when ``context.checkpoint_every`` epochs have
-    passed or the last epoch is done (never when ``context.checkpoint_path`` is ``None``).
+    run; after the body of each, the state is saved when ``context.checkpoint_every`` epochs and at
+    least ``context.checkpoint_seconds`` seconds have passed since the last save, or the last epoch is done (never when ``context.checkpoint_path`` is ``None``).
 
     Args:
         context: The run's seed, device, log, progress switch, checkpoint file and cadence.
@@ -88,12 +89,15 @@ class EpochLoop:
         every = max(1, self.context.checkpoint_every)
         self._bar = tqdm(range(self.start, self.total), desc=self.desc, initial=self.start, total=self.total,
                          disable=not self.context.progress, leave=False)
+        last_save = time.monotonic()
         for epoch in self._bar:
             self.epoch = epoch
             yield epoch
             done = epoch + 1
-            if done % every == 0 or done == self.total:
+            due = done % every == 0 and time.monotonic() - last_save >= self.context.checkpoint_seconds
+            if due or done == self.total:
                 self.save(done)
+                last_save = time.monotonic()
 
     def save(self, done: int) -> None:
         """Save the state after ``done`` completed epochs (no-op without a checkpoint file)."""

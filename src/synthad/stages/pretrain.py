@@ -60,7 +60,8 @@ def run(args: argparse.Namespace) -> None:
     remove_stale_states(args.out, [default_checkpoint(args.out, identity), checkpoint])
     log_rows: list[dict] = []
     context = FitContext(seed=args.seed, device=device, checkpoint_path=checkpoint,
-                         checkpoint_every=setup.train.checkpoint_every, log=log_rows.append,
+                         checkpoint_every=setup.train.checkpoint_every,
+                         checkpoint_seconds=setup.train.checkpoint_seconds, log=log_rows.append,
                          progress=not args.no_progress)
     weights = setup.method_cls(setup.config, device).pretrain(train_set, context)
     info = {"pretrain_seconds": context.record.seconds(), "peak_memory_mb": peak_memory_mb(device),

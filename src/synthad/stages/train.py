@@ -100,7 +100,8 @@ def run(args: argparse.Namespace) -> None:
     log_rows: list[dict] = []
     context = FitContext(
         seed=args.seed, device=device, checkpoint_path=checkpoint,
-        checkpoint_every=setup.train.checkpoint_every, banks=banks,
+        checkpoint_every=setup.train.checkpoint_every,
+        checkpoint_seconds=setup.train.checkpoint_seconds, banks=banks,
         dataset_sources=_dataset_sources(args, method_cls.needs_for(config)),
         log=log_rows.append, progress=not args.no_progress, pretrained=args.pretrained,
     )

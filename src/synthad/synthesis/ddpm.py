@@ -28,6 +28,7 @@ from diffusers.training_utils import EMAModel
 from tqdm.auto import tqdm
 
 from synthad.errors import DataError
+from synthad.nn.optim import adam
 from synthad.synthesis.init_weights import load_init_weights
 from synthad.synthesis.sdas import SdasConfig, StrengthScheduler
 from synthad.utils.checkpoint import load_training_state, save_training_state
@@ -271,7 +272,7 @@ def train_ddpm(images: np.ndarray, cfg: SdasConfig, seed: int = 0, device: str |
     if cfg.init_checkpoint is not None:  # ADM's ImageNet start in the paper; a user's file here
         load_init_weights(unet, cfg.init_checkpoint, ("class_embedding.",), "U-Net")
     unet = unet.to(device).train()
-    optimizer = torch.optim.Adam(unet.parameters(), lr=cfg.lr)
+    optimizer = adam(unet.parameters(), lr=cfg.lr)
     ema = EMAModel(unet.parameters(), decay=cfg.ema_decay, foreach=True)
     objects = {"unet": unet, "optimizer": optimizer, "ema": ema}
     identity = run_identity(cfg, seed, images, labels, "train_steps")

@@ -26,6 +26,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from synthad.errors import DataError
+from synthad.nn.optim import adam
 from synthad.synthesis.ddpm import (
     build_scheduler,
     down_block_types,
@@ -163,7 +164,7 @@ def train_classifier(images: np.ndarray, labels: np.ndarray, num_classes: int, c
     if cfg.classifier_init_checkpoint is not None:
         load_init_weights(classifier, cfg.classifier_init_checkpoint, ("head.2.proj.",), "classifier")
     classifier = classifier.to(device).train()
-    optimizer = torch.optim.Adam(classifier.parameters(), lr=cfg.lr)
+    optimizer = adam(classifier.parameters(), lr=cfg.lr)
     objects = {"classifier": classifier, "optimizer": optimizer}
     identity = run_identity(cfg, seed, images, labels, "classifier_train_steps")
     start = load_training_state(checkpoint_path, objects, rng, extra=identity)

@@ -35,6 +35,7 @@ from synthad.methods.loop import EpochLoop, fit_identity
 from synthad.methods.registry import register
 from synthad.nn import init_weights
 from synthad.nn.large_kernel import merge_reparam
+from synthad.nn.optim import adam
 from synthad.synthesis import DmpSynthesizer, DraemSynthesizer, TrainingPool
 
 
@@ -93,7 +94,7 @@ class Dmp(Method):
         pool = load_pool(train, cfg.image_size, "DMP")
         synth = self._synthesizer(pool, context)
         params = [p for p in self.model.parameters() if p.requires_grad]
-        optimizer = torch.optim.Adam(params, lr=cfg.lr)
+        optimizer = adam(params, lr=cfg.lr)
         milestones = cfg.milestone_epochs()
         scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones, gamma=cfg.lr_gamma)
         objects = {"model": self.model, "optimizer": optimizer, "scheduler": scheduler}

@@ -23,6 +23,7 @@ from synthad.methods.inference import mean_filter_max, predict_resized, score_ke
 from synthad.methods.loop import EpochLoop, fit_identity
 from synthad.methods.registry import register
 from synthad.nn import init_weights
+from synthad.nn.optim import adam
 from synthad.synthesis import DraemSynthesizer, TrainingPool
 
 
@@ -57,7 +58,7 @@ class Draem(Method):
             beta=(cfg.beta_min, cfg.beta_max), n_augmenters=cfg.n_augmenters,
             perlin_scales=(cfg.perlin_min_scale, cfg.perlin_max_scale), threshold=cfg.perlin_threshold,
         )
-        optimizer = torch.optim.Adam([
+        optimizer = adam([
             {"params": self.model.reconstructive.parameters(), "lr": cfg.lr},
             {"params": self.model.discriminative.parameters(), "lr": cfg.lr},
         ])

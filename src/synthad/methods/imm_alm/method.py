@@ -39,6 +39,7 @@ from synthad.methods.inference import mean_filter_max, predict_resized, resize, 
 from synthad.methods.loop import EpochLoop, fit_identity
 from synthad.methods.registry import register
 from synthad.nn.backbones import calibrate_batchnorm
+from synthad.nn.optim import adam
 from synthad.synthesis import DgmSynthesizer, TrainingPool
 from synthad.synthesis.sample import SyntheticSample, normal_sample
 
@@ -95,8 +96,8 @@ class ImmAlm(Method):
         self.model = build_model(cfg, self.model.features).to(device)
         pool = load_pool(train, cfg.image_size, "IMM+ALM")
         self.model.template.copy_(to_tensor(pool, [template_index(len(pool), cfg.template_seed)])[0])
-        imm_opt = torch.optim.Adam(self.model.matcher.parameters(), lr=cfg.imm_lr)
-        alm_opt = torch.optim.Adam(self.model.mapping.parameters(), lr=cfg.lr)
+        imm_opt = adam(self.model.matcher.parameters(), lr=cfg.imm_lr)
+        alm_opt = adam(self.model.mapping.parameters(), lr=cfg.lr)
         objects = {"model": self.weights(), "imm_optimizer": imm_opt, "alm_optimizer": alm_opt}
         identity = fit_identity(cfg, context.seed, len(pool))
         imm_epochs = cfg.imm_epochs if cfg.imm else 0

@@ -34,6 +34,7 @@ from synthad.methods.ndpnet.model import DEEP, NdpNetModel
 from synthad.methods.ndpnet.msdsm import pixel_gap_map, smooth, ssim_anomaly_map
 from synthad.methods.registry import register
 from synthad.nn import init_weights
+from synthad.nn.optim import adam
 from synthad.synthesis.ndpnet import NdpNetSynthesizer
 from synthad.synthesis.sample import TrainingPool
 
@@ -89,9 +90,9 @@ class NdpNet(Method):
         synths = {1: NdpNetSynthesizer(source),
                   2: NdpNetSynthesizer(source, anomaly_prob=cfg.phase2_anomaly_prob)}
         perceptual = PerceptualLoss(cfg.perceptual_weights if cfg.w_per else "none", cfg.perceptual_backbone)
-        opt1 = torch.optim.Adam([*self.model.encoder.parameters(), *self.model.decoder.parameters()],
+        opt1 = adam([*self.model.encoder.parameters(), *self.model.decoder.parameters()],
                                 lr=cfg.lr, weight_decay=cfg.weight_decay)
-        opt2 = torch.optim.Adam(self._phase2_parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        opt2 = adam(self._phase2_parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         objects = {"model": self.model, "opt1": opt1, "opt2": opt2}
         identity = fit_identity(cfg, context.seed, len(pool))
         loop = EpochLoop(context, cfg.phase1_epochs + cfg.phase2_epochs, "ndpnet", objects, rng, identity)

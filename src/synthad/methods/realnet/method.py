@@ -28,6 +28,7 @@ from synthad.methods.realnet.model import RealNetModel
 from synthad.methods.realnet.rrs import RRSMode
 from synthad.methods.registry import register
 from synthad.nn.backbones import calibrate_batchnorm
+from synthad.nn.optim import adam
 from synthad.synthesis.realnet import RealNetSynthesizer
 from synthad.synthesis.sample import TrainingPool
 from synthad.utils.io import write_json
@@ -61,7 +62,7 @@ class RealNet(Method):
         self.model = build_model(cfg, self.model.extractor).to(device)
         pool = load_pool(train, cfg.image_size, "RealNet")
         synth = self.synthesizer(context)
-        optimizer = torch.optim.Adam([p for p in self.model.parameters() if p.requires_grad], lr=cfg.lr)
+        optimizer = adam([p for p in self.model.parameters() if p.requires_grad], lr=cfg.lr)
         objects = {"model": self.weights(), "optimizer": optimizer}
         identity = fit_identity(cfg, context.seed, len(pool))
         loop = EpochLoop(context, cfg.epochs, "realnet", objects, rng, identity)

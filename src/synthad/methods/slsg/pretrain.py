@@ -25,6 +25,7 @@ from synthad.methods.slsg.masking import apply_mask, gptnet_masks
 from synthad.methods.slsg.model import Encoder
 from synthad.nn import init_weights
 from synthad.nn.backbones import imagenet_normalize
+from synthad.nn.optim import adam
 from synthad.synthesis import TrainingPool
 
 PREFIX = "encoder."
@@ -53,8 +54,8 @@ def pretrain_gptnet(pool: TrainingPool, cfg: Config, context: FitContext,
     disc = PatchDiscriminator(cfg.disc_width)
     disc.apply(init_weights)
     gen.to(device), disc.to(device)
-    opt_g = torch.optim.Adam(gen.parameters(), lr=cfg.lr_generator)
-    opt_d = torch.optim.Adam(disc.parameters(), lr=cfg.lr_discriminator)
+    opt_g = adam(gen.parameters(), lr=cfg.lr_generator)
+    opt_d = adam(disc.parameters(), lr=cfg.lr_discriminator)
     objects = {"generator": gen, "discriminator": disc, "opt_g": opt_g, "opt_d": opt_d}
     identity = {"config": {k: dataclasses.asdict(cfg)[k] for k in PRETRAIN_FIELDS},
                 "seed": int(context.seed), "n_train": len(pool), "phase": "gptnet"}
