@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CATEGORIES = ("fabric", "marble", "washer", "circuit")
 BANKS = {"textures": "data/banks/textures/builtin", "natural": "data/banks/natural/builtin"}
 SYNTHAD = str(Path(sys.executable).parent / "synthad")  # the CLI of the interpreter running this script
+TRAIN = yaml.safe_load((ROOT / "params.yaml").read_text())["train"]  # checkpoint cadence, hold-out
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -63,7 +64,7 @@ def command_args(method: str, params: dict, category: str, seed: int, run: Path)
     index = f"data/index/demo/{category}.csv"
     train = [SYNTHAD, "train", "--index", index, "--method", method, "--seed", str(seed),
              "--out", str(run / "model"), "--params-json", json.dumps(params),
-             "--train-json", json.dumps({"num_threads": 1}), "--masks", f"data/masks/demo/{category}",
+             "--train-json", json.dumps(TRAIN | {"num_threads": 1}), "--masks", f"data/masks/demo/{category}",
              "--no-progress"] + [arg for kind, folder in BANKS.items() if (ROOT / folder).is_dir()
                                  for arg in ("--bank", f"{kind}={folder}")]
     evaluate = [SYNTHAD, "evaluate", "--index", index, "--model-dir", str(run / "model"),

@@ -45,6 +45,7 @@ STAGES: dict[str, tuple[str, str]] = {
     "tables": ("tables", "render summary, unified and paper tables (claimed | ours | delta), CSV and LaTeX"),
     "figures": ("figures", "plot anomaly maps next to ground truth for a few test images"),
     "plots": ("plots", "plot ROC curves, box plots, map grids and training curves comparing the methods"),
+    "dvc-data": ("dvc_data", "write the headline metrics JSON and plot data (ROC, losses) dvc.yaml declares"),
     "report": ("report", "assemble tables and figures into reports/report.tex and a standalone report.html"),
     "results-doc": ("results_doc", "write docs/results.md (and a PNG of its first table) from results/"),
     "costs": ("costs", "print what the pipeline cost per phase or per method (Snakemake benchmark files)"),

@@ -81,6 +81,19 @@ def test_a_graph_that_disagrees_with_predict_is_not_written(tmp_path, monkeypatc
     assert list(tmp_path.iterdir()) == []
 
 
+def test_weights_past_the_size_limit_go_to_a_data_file_beside_the_graph(tmp_path, monkeypatch):
+    # RealNet at the paper's size has 2.2 GB of weights; torch moves them out past 1.5 GB
+    monkeypatch.setattr("torch.onnx._internal.exporter._onnx_program._LARGE_MODEL_THRESHOLD", 0)
+    method = get_method("mean_image")(method_config("mean_image", {"image_size": 8}), "cpu")
+    method.load_state_dict({"mean": torch.rand(3, 8, 8, generator=torch.Generator().manual_seed(0))})
+    check = export_onnx(method, tmp_path / "deploy" / "model.onnx")
+    assert check["external_data"] == "model.onnx.data"
+    assert sorted(p.name for p in (tmp_path / "deploy").iterdir()) == ["model.onnx", "model.onnx.data"]
+    images = torch.rand(2, 3, 8, 8)
+    scores, _ = run_onnx(tmp_path / "deploy" / "model.onnx", images.numpy())
+    np.testing.assert_allclose(scores, method.predict(images).scores.numpy(), rtol=TOLERANCE, atol=TOLERANCE)
+
+
 def test_closed_form_affine_inverse_equals_linalg_inv():
     # IMM's invert avoids torch.linalg.inv (no ONNX op); general, not only rigid, matrices
     matrix = torch.randn(16, 2, 3, generator=torch.Generator().manual_seed(0), dtype=torch.float64)

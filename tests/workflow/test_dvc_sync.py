@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,9 @@ def _parse_cmd(cmd: str) -> tuple[str, list[str]]:
 
 
 def _outs(stage: dict) -> list[str]:
-    return [next(iter(o)) if isinstance(o, dict) else o for o in stage.get("outs", [])]
+    """Every output of a stage: ``outs`` and the ``metrics`` and ``plots`` it declares."""
+    entries = [o for kind in ("outs", "metrics", "plots") for o in stage.get(kind, [])]
+    return [next(iter(o)) if isinstance(o, dict) else o for o in entries]
 
 
 @pytest.fixture(scope="module")
@@ -91,3 +94,16 @@ def test_stages_reading_method_params_also_track_variants():
         if "method_params" in stage.get("params", []):
             assert "variants" in stage["params"], f"{name}: lists method_params but not variants"
     assert "variants" in DVC["report"]["params"]  # the tables match ablation rows against them
+
+
+def test_metrics_plots_and_lock_are_left_to_git():
+    # `cache: false` files and dvc.lock are committed, so a clone compares commits without `dvc pull`
+    declared = [e for stage in DVC.values() for kind in ("metrics", "plots") for e in stage.get(kind, [])]
+    assert any("metrics" in stage for stage in DVC.values()), "dvc.yaml declares no metrics"
+    files = ["dvc.lock"]
+    for entry in declared:
+        ((path, props),) = entry.items()
+        assert props.get("cache") is False, f"{path}: declare it with cache: false"
+        files.append(path if Path(path).suffix else f"{path}/demo/fabric/draem.csv")  # a folder: a file in it
+    ignored = subprocess.run(["git", "check-ignore", *files], cwd=REPO, capture_output=True, text=True)
+    assert ignored.returncode == 1, f".gitignore hides {ignored.stdout.split()}"

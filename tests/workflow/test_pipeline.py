@@ -133,7 +133,7 @@ def test_lr_change_reruns_only_draem_and_its_variant(tiny_project):
 
     dry = run([str(BIN / "snakemake"), "all", "-n"], tiny_project)
     n_runs = len(CATEGORIES) * len(SEEDS)  # DRAEM's runs, and its variant's: it shares DRAEM's section
-    report = {"aggregate": 1, "tables": 1, "figures": 1, "plots": 1, "report_document": 1}
+    report = {"aggregate": 1, "tables": 1, "figures": 1, "plots": 1, "dvc_data": 1, "report_document": 1}
     assert job_counts(dry) == {"all": 1, "train": n_runs, "train_variant": n_runs, "evaluate": 2 * n_runs,
                                **report}
     out = run([str(BIN / "dvc"), "repro"], tiny_project)

@@ -1,5 +1,6 @@
 # Phase "report": long-format metrics and run settings, tables (summary, unified, the papers' tables
-# with claimed | ours | delta), figures, and the assembled report (LaTeX + self-contained HTML).
+# with claimed | ours | delta), figures, the metrics and plot data dvc.yaml declares (docs/dvc.md),
+# and the assembled report (LaTeX + self-contained HTML).
 
 
 def run_settings_inputs():
@@ -93,12 +94,34 @@ rule plots:
         " --metrics {input.metrics} --params-json {params.report:q} --out {output} > {log} 2>&1"
 
 
+rule dvc_data:
+    input:
+        run_metrics(),
+        train_logs(),
+        metrics="results/metrics.csv",
+    output:
+        # dvc.yaml declares them as the report stage's metrics and plots (docs/dvc.md)
+        headline="results/metrics/headline.json",
+        roc=directory("results/plots/roc"),
+        training=directory("results/plots/training"),
+    log:
+        "logs/report/dvc_data.log",
+    benchmark:
+        benchmark_file("dvc_data"),
+    shell:
+        "synthad dvc-data --metrics {input.metrics} --runs-dir results/runs --models-dir results/models"
+        " --headline-out {output.headline} --roc-out {output.roc} --training-out {output.training}"
+        " > {log} 2>&1"
+
+
 def other_targets():
     """Every output of `rule all` that the report does not read: as inputs they make the report the
     last job, so its cost tables see the benchmark file of every other job. The benchmark files
     themselves are not inputs: a missing one (outputs pulled with DVC) must not make Snakemake
     re-run a job, and the report's own, written after it, would close a cycle."""
-    return ["results/figures/maps"] + mask_sheets() + bank_sheets() + strength_sheets() + synthesis_sheets()
+    dvc_files = ["results/metrics/headline.json", "results/plots/roc", "results/plots/training"]
+    return ["results/figures/maps"] + dvc_files + mask_sheets() + bank_sheets() + strength_sheets() \
+        + synthesis_sheets()
 
 
 rule report_document:

@@ -40,7 +40,7 @@ from synthad.methods.base import Method
 
 INPUT = "image"
 OUTPUTS = ("score", "map")
-OPSET = 20  # torch's default for the dynamo exporter; every onnxruntime >= 1.16 runs it
+OPSET = 20  # the dynamo exporter's default in torch 2.14
 TOLERANCE = 1e-4  # |onnx - predict| <= TOLERANCE * (1 + |predict|), score and map alike
 EXAMPLE_BATCH = 2  # images the graph is traced with
 CHECK_BATCH = 4  # images the parity check runs: another size than the traced one
@@ -95,7 +95,8 @@ def export_onnx(method: Method, path: str | Path) -> dict[str, Any]:
     """Export ``method``'s ``predict`` to ``path`` and check it with onnxruntime (module docstring).
 
     Nothing is written unless the check passes. The weights are stored inside the file; past
-    protobuf's 2 GB limit (RealNet at the paper's size) they go to a data file beside it.
+    1.5 GB (torch's margin below protobuf's 2 GB limit; RealNet at the paper's size) they go to
+    ``<file>.data`` beside it, which the file names.
 
     Args:
         method: A trained method on the CPU.
@@ -113,7 +114,7 @@ def export_onnx(method: Method, path: str | Path) -> dict[str, Any]:
     size = input_size(method)
     program = _trace(method, check_images(size, EXAMPLE_BATCH))
     with _staged(path) as staged:
-        program.save(staged)  # weights inside the file, unless they exceed 2 GB
+        program.save(staged)  # weights inside the file, unless they exceed 1.5 GB
         external = sorted(p.name for p in staged.parent.iterdir() if p != staged)
         diffs = check_parity(method, staged, check_images(size))
     return {"external_data": external[0] if external else None, "check_images": CHECK_BATCH} | diffs

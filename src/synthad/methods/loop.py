@@ -46,7 +46,8 @@ class EpochLoop:
     when that file exists (``start`` is then the number of epochs already done), replays the restored
     log rows into ``context.log`` and prints one line to stderr. Iterating yields the epochs still to
     run; after the body of each, the state is saved when ``context.checkpoint_every`` epochs and at
-    least ``context.checkpoint_seconds`` seconds have passed since the last save, or the last epoch is done (never when ``context.checkpoint_path`` is ``None``).
+    least ``context.checkpoint_seconds`` seconds have passed since the last save, or the last epoch
+    is done (never when ``context.checkpoint_path`` is ``None``).
 
     Args:
         context: The run's seed, device, log, progress switch, checkpoint file and cadence.

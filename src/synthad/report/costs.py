@@ -38,7 +38,7 @@ PHASES = {
     "pretrain": ("pretrain", "pretrain_variant"),
     "train": ("train", "train_variant", "train_all"),
     "evaluate": ("evaluate",),
-    "report": ("aggregate", "tables", "figures", "plots", "report_document"),
+    "report": ("aggregate", "tables", "figures", "plots", "dvc_data", "report_document"),
 }
 PHASE_OF_RULE = {rule: phase for phase, rules in PHASES.items() for rule in rules}
 METHOD_PHASES = ("pretrain", "train", "evaluate")

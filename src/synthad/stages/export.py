@@ -11,7 +11,7 @@ graph does not depend on the device it was exported on) and exported by
 ``score`` ``(B,)`` and ``map`` ``(B, S, S)``, dynamic ``B``. The file is written only when
 onnxruntime's outputs match ``predict`` within 1e-4 on a seeded batch of images.
 
-Writes ``--out`` (default ``<run>/model.onnx``; past 2 GB of weights a ``.data`` file beside it)
+Writes ``--out`` (default ``<run>/model.onnx``; past 1.5 GB of weights ``<out>.data`` beside it)
 and the sidecar ``<out>.json`` that tells deployment how to feed the graph: input name, shape,
 type, range and resizing, output names and shapes, opset, the run's decision threshold
 (``threshold.json``, ``null`` when the run has none) and the parity check's largest differences.
