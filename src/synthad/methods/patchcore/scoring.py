@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import torch
-from torchvision.transforms.v2.functional import gaussian_blur
 
 from synthad.methods.inference import split_unless_exporting
 
@@ -75,5 +74,9 @@ def smooth(maps: torch.Tensor, sigma: float) -> torch.Tensor:
     """
     if sigma <= 0:
         return maps
+    # Deferred: importing torchvision loads torch._dynamo (1.5 s or more), which every job that
+    # imports the method registry would otherwise pay.
+    from torchvision.transforms.v2.functional import gaussian_blur
+
     radius = min(int(4 * sigma + 0.5), min(maps.shape[-2:]) - 1)
     return gaussian_blur(maps, kernel_size=[2 * radius + 1] * 2, sigma=[sigma] * 2)
