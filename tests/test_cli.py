@@ -3,6 +3,7 @@
 import argparse
 import errno
 import os
+import re
 import subprocess
 import sys
 from importlib.metadata import version
@@ -20,6 +21,13 @@ def test_stage_help(stage, capsys):
         main([stage, "--help"])
     assert exc.value.code == 0
     assert f"synthad {stage}" in capsys.readouterr().out
+
+
+def test_the_readme_lists_every_stage_once():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("## Every stage is a command", 1)[1].split("\n## ", 1)[0]
+    listed = re.findall(r"^\| `([a-z-]+)` \| ", section, flags=re.MULTILINE)
+    assert sorted(listed) == sorted(STAGES)
 
 
 def test_unknown_stage_is_an_error(capsys):

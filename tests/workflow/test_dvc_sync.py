@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from workflow_helpers import BIN, REPO, repo_params, run, summary
+from workflow_helpers import BIN, REPO, repo_params, run, stage_outputs, summary
 
 DVC = yaml.safe_load((REPO / "dvc.yaml").read_text())["stages"]
 TARGETS = {"all", "data_all", "masks_all", "banks_all", "train_all", "evaluate_all", "report_all"}
@@ -26,12 +26,6 @@ def _parse_cmd(cmd: str) -> tuple[str, list[str]]:
     allowed = words[words.index("--allowed-rules") + 1:]
     allowed = allowed[: next((i for i, w in enumerate(allowed) if w.startswith("-")), len(allowed))]
     return words[1], allowed
-
-
-def _outs(stage: dict) -> list[str]:
-    """Every output of a stage: ``outs`` and the ``metrics`` and ``plots`` it declares."""
-    entries = [o for kind in ("outs", "metrics", "plots") for o in stage.get(kind, [])]
-    return [next(iter(o)) if isinstance(o, dict) else o for o in entries]
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +61,7 @@ def test_every_rule_in_exactly_one_phase(rule_names):
 @pytest.mark.parametrize("name", sorted(DVC))
 def test_phase_outputs_lie_under_stage_outs(name, outputs):
     _, allowed = _parse_cmd(DVC[name]["cmd"])
-    outs = [Path(o) for o in _outs(DVC[name])]
+    outs = [Path(o) for o in stage_outputs(DVC[name])]
     for path, rule in outputs.items():
         if rule in allowed:
             assert any(Path(path) == o or o in Path(path).parents for o in outs), (
@@ -82,7 +76,7 @@ def test_stage_deps_and_params_exist(name):
     for rule in allowed:
         assert _rule_file(rule) in stage["deps"], f"{name}: add {_rule_file(rule)} to deps"
     for dep in stage["deps"]:
-        produced = any(dep in _outs(s) for s in DVC.values())
+        produced = any(dep in stage_outputs(s) for s in DVC.values())
         assert produced or (REPO / dep).exists(), f"{name}: dependency {dep} does not exist"
     for key in stage.get("params", []):
         assert key in repo_params(), f"{name}: params section {key} is not in params.yaml"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from workflow_helpers import BIN, REPO, copy_workflow, job_counts, repo_params, run
+from workflow_helpers import BIN, REPO, copy_workflow, job_counts, repo_params, run, stage_outputs
 
 from synthad.cli import main
 from synthad.config import PRESETS_DIR, list_presets, method_key, method_section
@@ -70,16 +70,12 @@ def test_snakemake_plans_the_preset_given_on_the_command_line():
     assert job_counts(out)["train"] == (5 + 10) * 2 * 3  # categories x [mean_image, ndpnet] x seeds
 
 
-def _outs(stage: dict) -> list[str]:
-    return [next(iter(o)) if isinstance(o, dict) else o for o in stage.get("outs", [])]
-
-
 @pytest.fixture
 def dvc_project(tmp_path):
     """A copy of the workflow whose dvc.lock records the demo (placeholder outputs, nothing run)."""
     root = copy_workflow(tmp_path, repo_params())
     for stage in yaml.safe_load((root / "dvc.yaml").read_text())["stages"].values():
-        for out in map(root.joinpath, _outs(stage)):
+        for out in map(root.joinpath, stage_outputs(stage)):
             target = out if not out.suffix else out.parent
             target.mkdir(parents=True, exist_ok=True)
             (out / "placeholder" if not out.suffix else out).write_text("x")

@@ -24,6 +24,12 @@ def run(cmd: list[str], cwd: Path, timeout: int = 900) -> str:
     return proc.stdout + proc.stderr
 
 
+def stage_outputs(stage: dict) -> list[str]:
+    """Every output path of a ``dvc.yaml`` stage: its ``outs``, ``metrics`` and ``plots``."""
+    entries = [o for kind in ("outs", "metrics", "plots") for o in stage.get(kind, [])]
+    return [next(iter(o)) if isinstance(o, dict) else o for o in entries]
+
+
 def copy_workflow(dest: Path, params: dict) -> Path:
     """A copy of the workflow files with ``params`` as its params.yaml."""
     for name in WORKFLOW_FILES:
