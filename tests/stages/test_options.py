@@ -6,7 +6,8 @@ import os
 import pytest
 
 from synthad.cli import STAGES, build_stage_parser, main
-from synthad.stages.options import output_path
+from synthad.stages.options import output_path, ranged_int
+from synthad.utils.ranges import PositiveInt
 
 # Options that name something a stage writes; every one of them must be an ``output_path``.
 OUTPUT_OPTIONS = {"--out", "--settings-out", "--archives", "--sheet", "--checkpoint"}
@@ -61,3 +62,12 @@ def test_every_output_option_is_an_output_path(stage):
     for action in parser._actions:
         if OUTPUT_OPTIONS & set(action.option_strings):
             assert action.type is output_path, (stage, action.option_strings)
+
+
+def test_ranged_int_accepts_the_declared_range_and_names_what_is_wrong():
+    parse = ranged_int(PositiveInt)
+    assert parse("3") == 3
+    with pytest.raises(argparse.ArgumentTypeError, match="out of range|must be"):
+        parse("0")
+    with pytest.raises(argparse.ArgumentTypeError, match="expected an integer, got 'x'"):
+        parse("x")

@@ -25,9 +25,9 @@ from synthad.config import TrainConfig, parse_slice
 from synthad.errors import ConfigError
 from synthad.evaluation.threshold import split_holdout
 from synthad.methods import get_method, method_config
-from synthad.stages.options import output_path, with_method_keys
+from synthad.stages.options import output_path, ranged_int, with_method_keys
 from synthad.utils.io import atomic_path, save_torch, write_json
-from synthad.utils.ranges import Seed, range_of
+from synthad.utils.ranges import Seed
 from synthad.utils.runtime import seed_everything, select_device
 
 
@@ -35,24 +35,12 @@ def add_run_arguments(parser: argparse.ArgumentParser, method_help: str, out_hel
     """Declare the options every method run has (``--index``, ``--method``, ``--seed``, ...)."""
     parser.add_argument("--index", required=True, help="data/index/<dataset>/<category>.csv")
     parser.add_argument("--method", required=True, help=with_method_keys(method_help))
-    parser.add_argument("--seed", type=seed_argument, required=True, help="a seed of params.yaml `seeds`")
+    parser.add_argument("--seed", type=ranged_int(Seed), required=True, help="a seed of params.yaml `seeds`")
     parser.add_argument("--out", required=True, type=output_path, help=out_help)
     parser.add_argument("--params-json", default="{}", help="the method's method_params section (JSON)")
     parser.add_argument("--train-json", default="{}", help="the train: section (JSON)")
     parser.add_argument("--checkpoint", type=output_path, help="resumable state file (default: derived)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-
-
-def seed_argument(text: str) -> int:
-    """``--seed``: an integer in the range of params.yaml's ``seeds`` (argparse reports a bad one)."""
-    try:
-        seed = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    message = range_of(Seed).error(seed)
-    if message is not None:
-        raise argparse.ArgumentTypeError(message)
-    return seed
 
 
 @dataclass

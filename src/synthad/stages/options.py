@@ -11,7 +11,31 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+from synthad.utils.ranges import range_of
+
+
+def ranged_int(annotation: Any) -> Callable[[str], int]:
+    """``argparse`` type of an integer option within the declared ``Range`` of ``annotation``.
+
+    ``annotation`` is an ``Annotated[int, Range(...)]`` (``Seed``, ``PositiveInt``): the option accepts
+    what the matching ``params.yaml`` key accepts, and argparse reports anything else in one line.
+    """
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        message = range_of(annotation).error(value)
+        if message is not None:
+            raise argparse.ArgumentTypeError(message)
+        return value
+
+    return parse
 
 
 def output_path(value: str) -> Path:

@@ -41,8 +41,8 @@ from tqdm import tqdm
 from synthad.config import EvaluateConfig
 from synthad.data.layouts.common import IMAGE_SUFFIXES, list_images
 from synthad.errors import ConfigError, DataError
-from synthad.stages.options import output_path
-from synthad.utils.ranges import PositiveInt, range_of
+from synthad.stages.options import output_path, ranged_int
+from synthad.utils.ranges import PositiveInt
 
 CHUNK = 64  # images scored per call of predict_split: bounds memory for any number of images
 PREDICTIONS = "predictions.csv"
@@ -58,21 +58,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threshold", type=float,
                         help="decision threshold (default: the run's threshold.json)")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
-    parser.add_argument("--batch-size", type=_batch_size, default=EvaluateConfig.batch_size,
+    parser.add_argument("--batch-size", type=ranged_int(PositiveInt), default=EvaluateConfig.batch_size,
                         help="images per predict call")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-
-
-def _batch_size(text: str) -> int:
-    """``--batch-size``: a positive integer (argparse reports anything else)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    message = range_of(PositiveInt).error(value)
-    if message is not None:
-        raise argparse.ArgumentTypeError(message)
-    return value
 
 
 def run(args: argparse.Namespace) -> None:
