@@ -68,6 +68,8 @@ class EpochLoop:
         self.context, self.total, self.desc = context, total, desc
         self.objects, self.rng, self.identity = objects, rng, identity
         self.checkpoint: Path | None = context.checkpoint_path if checkpoint is CONTEXT else checkpoint
+        if context.device.type == "cpu":
+            channels_last(objects.values())
         self.start = self._restore()
         self.epoch = self.start  # the epoch being run (0-based), for check_loss's message
         self._bar: tqdm | None = None
@@ -133,6 +135,22 @@ class EpochLoop:
         self.context.log(row)
         if self._bar is not None and shown:
             self._bar.set_postfix({key: _short(row[key]) for key in shown})
+
+
+def channels_last(objects: Any) -> None:
+    """Store the 4-D weights of every module in ``objects`` channels-last (NHWC), in place.
+
+    Why: on the CPU, oneDNN's convolutions run in NHWC; with NCHW weights every convolution
+    reorders its tensors first. Measured on the demo networks (one thread, batch 8, 64 px;
+    ``bench/bench_channels_last.py``) a training step is about a quarter faster. A convolution
+    whose weight is channels-last computes channels-last whatever its input's layout, so the
+    batches need no conversion. ``Module.to`` keeps each ``Parameter`` object, so optimisers built
+    before the call still hold the model's parameters, and their state is created in the same layout.
+    Values are unchanged; only the summation order inside a convolution can differ.
+    """
+    for obj in objects:
+        if isinstance(obj, torch.nn.Module):
+            obj.to(memory_format=torch.channels_last)
 
 
 def fit_identity(config: Any, seed: int, n_train: int, **extra: Any) -> dict:
