@@ -147,3 +147,18 @@ def test_logged_values_become_plain_numbers():
     loop.log({"epoch": np.int64(1), "loss": torch.tensor(0.5), "lr": np.float64(0.1)})
     assert rows == [{"epoch": 1, "loss": 0.5, "lr": 0.1}]
     assert [type(v) for v in rows[0].values()] == [int, float, float]
+
+
+def test_trained_modules_are_channels_last_on_the_cpu_and_keep_their_parameters():
+    conv, linear = nn.Conv2d(3, 4, 3), nn.Linear(2, 1)
+    opt = torch.optim.Adam(list(conv.parameters()) + list(linear.parameters()), lr=0.1)
+    params = [id(p) for p in conv.parameters()]
+    before = conv.weight.detach().clone()
+    context = FitContext(checkpoint_path=None, progress=False)
+    EpochLoop(context, 1, "toy", {"conv": conv, "linear": linear, "opt": opt}, np.random.default_rng(0), {})
+    assert conv.weight.is_contiguous(memory_format=torch.channels_last)
+    assert not conv.weight.is_contiguous()  # really NHWC, not a layout both formats accept
+    assert torch.equal(conv.weight, before) and [id(p) for p in conv.parameters()] == params
+    conv(torch.randn(2, 3, 8, 8)).sum().backward()
+    opt.step()  # the optimiser built before the conversion still updates the model's weights
+    assert not torch.equal(conv.weight, before)

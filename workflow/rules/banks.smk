@@ -103,6 +103,17 @@ rule natural_folder:
         "synthad natural --folder {params.folder:q} --out {output} > {log} 2>&1"
 
 
+# The SDAS chain (train, classifier, sampling, strength sheet) feeds no default training job, so
+# Snakemake would leave it to the end, where its jobs ran alone on a 2-core machine for 3 minutes
+# (logs/benchmarks of a fresh `make tables`). A priority starts it with the first training jobs, and
+# the training jobs' thread count (train.num_threads, 1 by default) lets it share the cores with them.
+SDAS_PRIORITY = 10
+
+
+def sdas_threads(wc):
+    return PARAMS.train.num_threads
+
+
 # Only the keys that define each model are its params: a sampling change re-samples but never
 # re-trains, a classifier change never re-trains the diffusion model.
 rule sdas_train:
@@ -114,7 +125,8 @@ rule sdas_train:
         "logs/banks/sdas_train_{dataset}.log",
     benchmark:
         benchmark_file("sdas_train", "dataset"),
-    threads: 2
+    threads: sdas_threads
+    priority: SDAS_PRIORITY
     resources:
         gpu=1,
     params:
@@ -134,7 +146,8 @@ rule sdas_classifier:
         "logs/banks/sdas_classifier_{dataset}.log",
     benchmark:
         benchmark_file("sdas_classifier", "dataset"),
-    threads: 2
+    threads: sdas_threads
+    priority: SDAS_PRIORITY
     resources:
         gpu=1,
     params:
@@ -166,7 +179,8 @@ rule sdas_bank:
         "logs/banks/sdas_bank_{dataset}_{category}.log",
     benchmark:
         benchmark_file("sdas_bank", "dataset", "category"),
-    threads: 2
+    threads: sdas_threads
+    priority: SDAS_PRIORITY
     resources:
         gpu=1,
     params:
@@ -186,7 +200,8 @@ rule sdas_strength_sheet:
         "logs/banks/sdas_strength_{dataset}_{category}.log",
     benchmark:
         benchmark_file("sdas_strength_sheet", "dataset", "category"),
-    threads: 2
+    threads: sdas_threads
+    priority: SDAS_PRIORITY
     params:
         sampler=sdas_sampler_flags,
         sdas=lambda wc: sdas_json(),
