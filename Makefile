@@ -22,9 +22,11 @@ help:
 	@echo "make dry-run  show what snakemake would run"
 	@echo "make docs     regenerate docs/results.md and docs/img/headline.png from results/ (after make tables)"
 
+# --no-compile: pip would byte-compile every installed module (torch alone has thousands), about 40 s
+# of CPU on 2 cores; Python compiles the few hundred that the pipeline imports on first use instead.
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --no-compile -e '.[dev]'
 	@touch $(STAMP)
 
 tables: $(STAMP)
