@@ -22,11 +22,12 @@ help:
 	@echo "make dry-run  show what snakemake would run"
 	@echo "make docs     regenerate docs/results.md and docs/img/headline.png from results/ (after make tables)"
 
-# --no-compile: pip would byte-compile every installed module (torch alone has thousands), about 40 s
-# of CPU on 2 cores; Python compiles the few hundred that the pipeline imports on first use instead.
+# pip byte-compiles every installed module here (about 40 s of CPU). Do not add --no-compile: where
+# PYTHONDONTWRITEBYTECODE is set (as on our CI machines) Python then never caches the bytecode, and
+# every one of the ~160 jobs of `make tables` recompiled torch's modules at import, 3-6 s each.
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --no-compile -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
 tables: $(STAMP)

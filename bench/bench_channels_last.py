@@ -58,6 +58,7 @@ def train_seconds(method: str, params: dict, category: str, nhwc: bool) -> float
 def main(argv: list[str] | None = None) -> int:
     """Time every method in both layouts and write ``--out``."""
     args = parse_args(argv)
+    args.out = args.out.resolve()  # before the chdir below
     os.chdir(ROOT)  # the index, mask and bank paths of command_args are relative to the repository
     method_params = yaml.safe_load((ROOT / "params.yaml").read_text())["method_params"]
     rows = []

@@ -62,6 +62,7 @@ rule textures_builtin:
         "logs/banks/textures_builtin.log",
     benchmark:
         benchmark_file("textures_builtin"),
+    priority: PREPARATION_PRIORITY
     shell:
         "synthad textures --out {output} > {log} 2>&1"
 
@@ -86,6 +87,7 @@ rule natural_builtin:
         "logs/banks/natural_builtin.log",
     benchmark:
         benchmark_file("natural_builtin"),
+    priority: PREPARATION_PRIORITY
     shell:
         "synthad natural --out {output} > {log} 2>&1"
 
@@ -105,9 +107,9 @@ rule natural_folder:
 
 # The SDAS chain (train, classifier, sampling, strength sheet) feeds no default training job, so
 # Snakemake would leave it to the end, where its jobs ran alone on a 2-core machine for 3 minutes
-# (logs/benchmarks of a fresh `make tables`). A priority starts it with the first training jobs, and
-# the training jobs' thread count (train.num_threads, 1 by default) lets it share the cores with them.
-SDAS_PRIORITY = 10
+# (logs/benchmarks of a fresh `make tables`). A priority (SDAS_PRIORITY, common.smk) starts it with
+# the first training jobs, and the training jobs' thread count (train.num_threads, 1 by default)
+# lets it share the cores with them.
 
 
 def sdas_threads(wc):

@@ -211,6 +211,15 @@ def bank_dirs():
     return [texture_dir(), natural_dir()] + [sdas_dir(d, c) for d, c in sdas_grid()]
 
 
+# Snakemake picks among ready jobs by rule priority only: a priority is not passed on to the jobs a
+# rule waits for. With every job at 0, a fresh run trained the first categories before indexing the
+# last one, which held back the SDAS chain (it needs every index) to the end. The cheap jobs that
+# every later one waits for (index, foreground masks, built-in banks) therefore come first, the
+# SDAS chain next (banks.smk).
+PREPARATION_PRIORITY = 20
+SDAS_PRIORITY = 10
+
+
 def benchmark_file(rule, *wildcards):
     """Snakemake's benchmark file of a job: ``logs/benchmarks/<rule>/<wildcard>=<value>/....tsv``
     (``logs/benchmarks/<rule>.tsv`` without wildcards). The report's cost tables read the rule

@@ -66,6 +66,7 @@ rule index:
         "logs/data/index_{dataset}_{category}.log",
     benchmark:
         benchmark_file("index", "dataset", "category"),
+    priority: PREPARATION_PRIORITY
     params:
         source=lambda wc: dataset_source(wc.dataset),
         resize=lambda wc: dataset_entry(wc.dataset).resize,

@@ -22,6 +22,7 @@ rule masks:
         "logs/masks/{dataset}_{category}.log",
     benchmark:
         benchmark_file("masks", "dataset", "category"),
+    priority: PREPARATION_PRIORITY
     params:
         setting=mask_setting,
         sheet_images=lambda wc: PARAMS.masks.sheet_images,
