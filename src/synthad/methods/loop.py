@@ -141,8 +141,9 @@ def channels_last(objects: Any) -> None:
     """Store the 4-D weights of every module in ``objects`` channels-last (NHWC), in place.
 
     Why: on the CPU, oneDNN's convolutions run in NHWC; with NCHW weights every convolution
-    reorders its tensors first. Measured on the demo networks (one thread, batch 8, 64 px;
-    ``bench/bench_channels_last.py``) a training step is about a quarter faster. A convolution
+    reorders its tensors first. Measured at the demo budgets (``bench/bench_channels_last.py``, one
+    thread): DMP and SLSG fit in about 0.75 of the time, DRAEM and NDP-Net in about 0.83, RealNet
+    and IMM+ALM (few convolutions per step) as before. A convolution
     whose weight is channels-last computes channels-last whatever its input's layout, so the
     batches need no conversion. ``Module.to`` keeps each ``Parameter`` object, so optimisers built
     before the call still hold the model's parameters, and their state is created in the same layout.
