@@ -142,8 +142,8 @@ def channels_last(objects: Any) -> None:
 
     Why: on the CPU, oneDNN's convolutions run in NHWC; with NCHW weights every convolution
     reorders its tensors first. Measured at the demo budgets (``bench/bench_channels_last.py``, one
-    thread): DMP and SLSG fit in about 0.75 of the time, DRAEM and NDP-Net in about 0.83, RealNet
-    and IMM+ALM (few convolutions per step) as before. A convolution
+    thread): DMP and SLSG fit in about 0.75 of the time, DRAEM and NDP-Net in 0.82-0.88, RealNet
+    and IMM+ALM (few convolutions per step) within 5 % of before. A convolution
     whose weight is channels-last computes channels-last whatever its input's layout, so the
     batches need no conversion. ``Module.to`` keeps each ``Parameter`` object, so optimisers built
     before the call still hold the model's parameters, and their state is created in the same layout.
