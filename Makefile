@@ -23,7 +23,7 @@ help:
 	@echo "make docs     regenerate docs/results.md and docs/img/headline.png from results/ (after make tables)"
 
 # pip byte-compiles every installed module here (about 40 s of CPU). Do not add --no-compile: where
-# PYTHONDONTWRITEBYTECODE is set (as on our CI machines) Python then never caches the bytecode, and
+# PYTHONDONTWRITEBYTECODE is set (as on this project's machines) Python never caches bytecode, and
 # every one of the ~160 jobs of `make tables` recompiled torch's modules at import, 3-6 s each.
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
