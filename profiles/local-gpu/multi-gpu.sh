@@ -6,7 +6,8 @@
 #
 # 1. the shared phases (data, masks, banks) run once, in one process, on GPU 0;
 # 2. the evaluated runs (results/runs/.../metrics.json: train + evaluate) are dealt round-robin to
-#    N processes that run at the same time: disjoint targets, so Snakemake's locks do not collide;
+#    N processes that run at the same time, all seeds of a (data set, category, method) together
+#    because one evaluate job scores them all: disjoint jobs, so Snakemake's locks do not collide;
 # 3. one last process renders the report (`all`).
 # Snakemake has no GPU slot id for local jobs, hence one process per GPU rather than one process
 # with `--resources gpu=N`. Run it from the repository root.
@@ -17,10 +18,13 @@ profile=(--profile profiles/local-gpu)
 
 CUDA_VISIBLE_DEVICES=0 snakemake data_all masks_all banks_all "${profile[@]}" "$@"
 
-# Every run's metrics file, from Snakemake's own plan (rule "evaluate" outputs below evaluate_all).
+# One metrics file per evaluate job (its first seed's; the job writes every seed's), from Snakemake's
+# own plan (rule "evaluate" outputs below evaluate_all).
 mapfile -t runs < <(snakemake evaluate_all --summary "$@" 2>/dev/null \
-  | awk -F'\t' 'NR > 1 && $3 == "evaluate" && $1 ~ /metrics\.json$/ {print $1}')
-echo "multi-gpu: ${#runs[@]} runs on ${n_gpus} GPUs"
+  | awk -F'\t' 'NR > 1 && $3 == "evaluate" && $1 ~ /metrics\.json$/ {
+      group = $1; sub(/\/seed[0-9]+\/metrics\.json$/, "", group)
+      if (!(group in seen)) { seen[group] = 1; print $1 } }')
+echo "multi-gpu: ${#runs[@]} (data set, category, method) groups of runs on ${n_gpus} GPUs"
 
 mkdir -p logs
 pids=()

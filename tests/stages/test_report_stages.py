@@ -51,6 +51,23 @@ def test_pipeline_of_report_stages(evaluated):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_one_call_evaluates_several_runs_as_separate_calls_do(evaluated):
+    models = [f"results/models/toy/widget/{fakes.FAKE_KEY}/seed{seed}" for seed in (0, 1)]
+    outs = ["results/runs_together/seed0", "results/runs_together/seed1"]
+    assert main(["evaluate", "--index", "data/index/toy/widget.csv", "--model-dir", *models, "--out", *outs,
+                 "--params-json", json.dumps({"resolution": 32, "batch_size": 4}), "--no-progress"]) == 0
+    for seed, out in enumerate(outs):
+        alone = Path(f"results/runs/toy/widget/{fakes.FAKE_KEY}/seed{seed}")
+        assert (Path(out) / "metrics.json").read_bytes() == (alone / "metrics.json").read_bytes()
+        assert (Path(out) / "scores.csv").read_bytes() == (alone / "scores.csv").read_bytes()
+
+
+def test_model_dirs_and_outs_must_pair(evaluated, capsys):
+    rc = main(["evaluate", "--index", "data/index/toy/widget.csv", "--model-dir", "a", "b", "--out", "x"])
+    assert rc == 1 and "one run folder per model folder" in capsys.readouterr().err
+    assert not Path("x").exists()
+
+
 def test_bad_model_dir_is_a_clean_error(evaluated, capsys):
     rc = main(["evaluate", "--index", "data/index/toy/widget.csv", "--model-dir", "results/models/nothing",
                "--out", "results/runs/x", "--no-progress"])

@@ -70,14 +70,15 @@ FAKE_SNAKEMAKE = """#!/usr/bin/env bash
 echo "${CUDA_VISIBLE_DEVICES:-none}|$*" >> "$RECORD"
 if [[ " $* " == *" --summary "* ]]; then
   printf 'output_file\\tdate\\trule\\n'
-  for k in 0 1 2 3 4; do printf 'results/runs/d/c/m/seed%s/metrics.json\\t-\\tevaluate\\n' $k; done
+  for k in 0 1 2 3 4; do for s in 0 1; do
+    printf 'results/runs/d/c%s/m/seed%s/metrics.json\\t-\\tevaluate\\n' $k $s; done; done
   printf 'results/runs/d/c/m/seed0/scores.csv\\t-\\tevaluate\\n'
   printf 'results/models/d/c/m/seed0/model.pt\\t-\\ttrain\\n'
 fi
 """
 
 
-METRICS = "results/runs/d/c/m/seed{}/metrics.json"
+METRICS = "results/runs/d/c{}/m/seed0/metrics.json"  # seed 1 comes with seed 0: one evaluate job
 
 
 def test_multi_gpu_launcher_pins_one_process_per_gpu_and_splits_the_runs(tmp_path):

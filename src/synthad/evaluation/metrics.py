@@ -142,7 +142,9 @@ def binary_curve(labels: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np
     Returns:
         ``(tps (K,), fps (K,))`` float64 cumulative counts, ``K`` = number of distinct scores.
     """
-    order = np.argsort(scores, kind="stable")[::-1]
+    # Any order within a tie serves: only the integer counts at each tie's end are kept. numpy's
+    # default (SIMD quicksort) sorts the ~4M pixels of a demo category 3x faster than "stable".
+    order = np.argsort(scores)[::-1]
     sorted_scores = scores[order]
     last = np.append(np.flatnonzero(sorted_scores[1:] != sorted_scores[:-1]), len(scores) - 1)
     tps = np.cumsum(labels[order], dtype=np.float64)[last]
