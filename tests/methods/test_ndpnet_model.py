@@ -14,6 +14,7 @@ from synthad.methods.ndpnet.loss import (
     minmax_normalize,
     resize_mask,
     segmentation_loss,
+    segmentation_target,
 )
 from synthad.methods.ndpnet.model import Decoder, Encoder, NdpNetModel
 from synthad.methods.ndpnet.msdsm import MSDSM, combine_maps, mean_filter, median_filter, smooth
@@ -141,6 +142,15 @@ def test_defect_perception_loss_is_zero_when_features_localise_the_mask():
     assert resize_mask(mask, (4, 4)).unique().tolist() == [0.0, 1.0]
 
 
+def test_coarse_targets_keep_a_small_defect():
+    mask = torch.zeros(1, 1, 16, 16)
+    mask[..., 5:7, 9:11] = 1  # 2 x 2 pixels: one quarter of a 4 x 4 cell at the 4 x 4 scale
+    soft = resize_mask(mask, (4, 4))
+    assert soft.sum() * 16 == mask.sum() and soft.max() == 0.25  # Eq. 2: the defect share per cell
+    hard = segmentation_target(mask, (4, 4))
+    assert hard.unique().tolist() == [0.0, 1.0] and hard[0, 0, 1, 2] == 1 and hard.sum() == 1
+
+
 def test_feature_repair_and_segmentation_losses():
     a, b = [_rand(2, 3, 4, 4), _rand(2, 5, 2, 2)], [_rand(2, 3, 4, 4, seed=1), _rand(2, 5, 2, 2, seed=2)]
     assert feature_repair_loss(a, a) == 0
@@ -148,7 +158,7 @@ def test_feature_repair_and_segmentation_losses():
     torch.testing.assert_close(feature_repair_loss(a, b), expected)
     mask = torch.zeros(1, 1, 8, 8)
     mask[..., :4, :] = 1
-    good = [50 * torch.cat([1 - 2 * m, 2 * m - 1], 1) for m in (mask, resize_mask(mask, (4, 4)))]
+    good = [50 * torch.cat([1 - 2 * m, 2 * m - 1], 1) for m in (mask, segmentation_target(mask, (4, 4)))]
     assert segmentation_loss(good, mask) < 1e-4 < 0.5 < segmentation_loss([-g for g in good], mask)
 
 
