@@ -26,7 +26,8 @@ import torch
 from timing import device_parser, median_seconds, print_row, rate_after_warmup, setup, write_results
 
 from synthad.synthesis.ddpm import DiffusionTables, build_scheduler, build_unet, train_step
-from synthad.synthesis.sdas import SdasConfig, sdas_sample
+from synthad.synthesis.sdas import sdas_sample
+from synthad.synthesis.sdas_config import SdasConfig
 
 
 def sampling_rate(cfg: SdasConfig, args: argparse.Namespace, device: torch.device) -> float:

@@ -221,7 +221,7 @@ def test_variant_for_compares_normalised_overrides():
 def _config_classes() -> dict[str, type]:
     """Every config dataclass: params.yaml's sections (nested too), each method's Config, SdasConfig."""
     from synthad.methods import get_method, list_methods
-    from synthad.synthesis.sdas import SdasConfig
+    from synthad.synthesis.sdas_config import SdasConfig
 
     found = {"params": Params, "synthesis.sdas": SdasConfig}
     # "_test_*" keys are throw-away fakes other tests register; the real methods are checked

@@ -215,7 +215,7 @@ def _config_fields(method):
 
 
 def test_overrides_of_implemented_variants_build_a_valid_config():
-    from synthad.synthesis.sdas import SdasConfig
+    from synthad.synthesis.sdas_config import SdasConfig
 
     sdas_fields = {f.name for f in dataclasses.fields(SdasConfig)}
     checked = 0

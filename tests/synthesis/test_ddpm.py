@@ -22,7 +22,8 @@ from synthad.synthesis.ddpm import (
     train_ddpm,
 )
 from synthad.synthesis.init_weights import load_init_weights
-from synthad.synthesis.sdas import SdasConfig, sdas_sample
+from synthad.synthesis.sdas import sdas_sample
+from synthad.synthesis.sdas_config import SdasConfig
 
 
 def tiny_config(**kw) -> SdasConfig:

@@ -14,7 +14,8 @@ from synthad.synthesis.noisy_classifier import (
     save_classifier,
     train_classifier,
 )
-from synthad.synthesis.sdas import SdasConfig, sdas_sample
+from synthad.synthesis.sdas import sdas_sample
+from synthad.synthesis.sdas_config import SdasConfig
 
 
 def tiny_config(**kw) -> SdasConfig:

@@ -11,7 +11,8 @@ import torch
 from diffusers import DDPMScheduler
 
 from synthad.synthesis.ddpm import build_scheduler, build_unet
-from synthad.synthesis.sdas import SdasConfig, StrengthScheduler, draw_strengths, reverse_step, sdas_sample
+from synthad.synthesis.sdas import StrengthScheduler, draw_strengths, reverse_step, sdas_sample
+from synthad.synthesis.sdas_config import SdasConfig
 
 VARIANCES = ["learned_range", "fixed_small"]
 

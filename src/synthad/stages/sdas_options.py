@@ -18,12 +18,12 @@ import torch
 
 from synthad.data.loader import load_train_images
 from synthad.errors import ConfigError, DataError
-from synthad.synthesis.sdas_config import load_sdas_config
+from synthad.synthesis.sdas_config import SdasConfig, load_sdas_config
 from synthad.utils.io import atomic_dir, write_json
 from synthad.utils.runtime import select_device
 
 if TYPE_CHECKING:  # the module imports diffusers; the stages import it only when they run
-    from synthad.synthesis.sdas import Guide, SdasConfig
+    from synthad.synthesis.sdas import Guide
 
 CLASSES_FILE = "classes.json"  # category names in label order, in the model and classifier folders
 

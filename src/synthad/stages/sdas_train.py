@@ -4,7 +4,7 @@ As the paper and the official code: one class-conditional model per data set, it
 the classes (one ``--index`` per category; class ``i`` = the ``i``-th). One ``--index`` trains an
 unconditional model of that category alone. Reads the training images at
 ``synthesis.sdas.image_size`` and trains :func:`synthad.synthesis.ddpm.train_ddpm` (settings:
-:class:`~synthad.synthesis.sdas.SdasConfig`, RealNet's paper values unless ``--params-json``
+:class:`~synthad.synthesis.sdas_config.SdasConfig`, RealNet's paper values unless ``--params-json``
 overrides them). Writes to ``--out`` (``data/banks/diffusion/<dataset>/model/``): the EMA U-Net
 (``unet/``, diffusers format), ``classes.json``, ``sdas_config.json``, ``train_log.csv`` and
 ``train_info.json``. The resumable state lives beside ``--out`` (a hidden file) until training

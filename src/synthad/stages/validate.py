@@ -5,7 +5,7 @@ seeds: :func:`synthad.config.build_params`) and imports nothing above it. The ch
 layers above it: every data set's categories expanded as the DAG does (:mod:`synthad.data.grid`),
 derived ``source: rto`` entries (:mod:`synthad.data.rto`), every listed method registered and each
 method section against its method's ``Config`` (:mod:`synthad.methods`), the ablation variants, and
-``synthesis.sdas`` against :class:`~synthad.synthesis.sdas.SdasConfig`. Snakemake
+``synthesis.sdas`` against :class:`~synthad.synthesis.sdas_config.SdasConfig`. Snakemake
 (``workflow/rules/common.smk``) and ``synthad params`` validate through :func:`parse_params`, so
 a bad key fails before any job runs, with the key named.
 """
@@ -32,6 +32,7 @@ from synthad.data.grid import check_grid
 from synthad.data.rto import check_rto_entry
 from synthad.errors import ConfigError
 from synthad.methods import get_method, list_methods, method_config
+from synthad.synthesis.sdas_config import SdasConfig
 
 VARIANT_NAME = re.compile(r"[a-z0-9_]+")  # also a path component and a Snakemake wildcard value
 
@@ -123,7 +124,5 @@ def validate_variants(params: Params, where: str = "params.yaml:") -> None:
 
 
 def validate_sdas(params: Params, where: str = "params.yaml:") -> None:
-    """Check ``synthesis.sdas`` against :class:`~synthad.synthesis.sdas.SdasConfig` (names the bad key)."""
-    from synthad.synthesis.sdas import SdasConfig  # deferred: diffusers is slow to import
-
+    """Check ``synthesis.sdas`` against :class:`~synthad.synthesis.sdas_config.SdasConfig` (names a key)."""
     build(SdasConfig, params.synthesis.sdas, join_key(where, "synthesis.sdas"))

@@ -30,7 +30,8 @@ from tqdm.auto import tqdm
 from synthad.errors import DataError
 from synthad.nn.optim import adam
 from synthad.synthesis.init_weights import load_init_weights
-from synthad.synthesis.sdas import SdasConfig, StrengthScheduler
+from synthad.synthesis.sdas import StrengthScheduler
+from synthad.synthesis.sdas_config import SdasConfig
 from synthad.utils.checkpoint import load_training_state, save_training_state
 from synthad.utils.io import atomic_dir
 from synthad.utils.runtime import seed_everything

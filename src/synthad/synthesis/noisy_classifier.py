@@ -36,7 +36,8 @@ from synthad.synthesis.ddpm import (
     run_identity,
 )
 from synthad.synthesis.init_weights import load_init_weights
-from synthad.synthesis.sdas import Guide, SdasConfig
+from synthad.synthesis.sdas import Guide
+from synthad.synthesis.sdas_config import SdasConfig
 from synthad.utils.checkpoint import load_training_state, save_training_state
 from synthad.utils.io import atomic_dir
 from synthad.utils.runtime import seed_everything
