@@ -31,9 +31,10 @@ UV_OPTIONS = {
     "find-links": "--find-links",
     "constraint": "--constraints",
 }
-# pip's scopes, strongest first: environment variables override the user's file, which overrides
-# the site's and the global file (https://pip.pypa.io/en/stable/topics/configuration/).
-SCOPES = (":env:", "site", "user", "global")
+# `pip config list` prints the configuration files already merged, as ``<section>.<key>='value'``.
+# Sections as pip applies them to `pip install`, strongest first: environment variables (``:env:``),
+# the command's own section, then ``[global]`` (https://pip.pypa.io/en/stable/topics/configuration/).
+SECTIONS = (":env:", "install", "global")
 # pip setting -> environment variable of uv with the same meaning (a CA bundle for a mirror behind
 # a company certificate, the network timeout in seconds).
 UV_ENVIRONMENT = {"cert": "SSL_CERT_FILE", "timeout": "UV_HTTP_TIMEOUT", "default-timeout": "UV_HTTP_TIMEOUT"}
@@ -41,7 +42,7 @@ UV_REQUIREMENT = "uv>=0.5,<1"
 
 
 def pip_settings(listing: str) -> dict[str, str]:
-    """``pip config list`` output -> setting name -> value, the strongest scope winning.
+    """``pip config list`` output -> setting name -> value, the strongest section winning.
 
     Args:
         listing: Lines such as ``global.extra-index-url='file:///a file:///b'``.
@@ -52,14 +53,14 @@ def pip_settings(listing: str) -> dict[str, str]:
     found: dict[str, tuple[int, str]] = {}
     for line in listing.splitlines():
         key, sep, raw = line.partition("=")
-        scope, dot, name = key.rpartition(".")
-        if not (sep and dot) or scope not in SCOPES:
+        section, dot, name = key.rpartition(".")
+        if not (sep and dot) or section not in SECTIONS:
             continue
         try:
             value = ast.literal_eval(raw)  # pip prints the value as a Python string literal
         except (ValueError, SyntaxError):
             continue
-        rank = SCOPES.index(scope)
+        rank = SECTIONS.index(section)
         if name not in found or rank < found[name][0]:
             found[name] = (rank, str(value))
     return {name: value for name, (_, value) in found.items()}

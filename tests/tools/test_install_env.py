@@ -23,14 +23,17 @@ global.find-links='/elsewhere'
 global.extra-index-url='file:///a/simple file:///b/simple'
 global.constraint='/etc/constraints.txt'
 global.cert='/etc/ssl/ca.crt'
-user.timeout='60'
+install.timeout='60'
+global.timeout='10'
+download.timeout='99'
 not a setting line
 """
 
 
-def test_the_strongest_scope_wins(install_env):
+def test_the_strongest_section_wins(install_env):
     settings = install_env.pip_settings(LISTING)
-    assert settings["find-links"] == "/opt/wheels"  # PIP_FIND_LINKS beats the global file
+    assert settings["find-links"] == "/opt/wheels"  # PIP_FIND_LINKS beats [global]
+    assert settings["timeout"] == "60"  # [install] beats [global]; [download] is another command's
     assert settings["extra-index-url"] == "file:///a/simple file:///b/simple"
     assert "not a setting line" not in settings
 
