@@ -42,7 +42,7 @@ def diffusion_slice(section: dict | None) -> dict:
     return kept | {"guidance_scale": 0.0}
 
 
-def load_sdas_config(text: str):
+def load_sdas_config(text: str) -> SdasConfig:
     """JSON slice -> validated ``SdasConfig`` (RealNet's values for every key not given).
 
     Raises:
