@@ -22,7 +22,7 @@ help:
 	@echo "make dry-run  show what snakemake would run"
 	@echo "make docs     regenerate docs/results.md and docs/img/headline.png from results/ (after make tables)"
 
-# tools/install_env.py installs with uv (32 s here against pip's 104 s), reading pip's index, wheel
+# tools/install_env.py installs with uv (26-44 s here against pip's 104 s), reading pip's index, wheel
 # folder and constraints settings, and falls back to pip. Both byte-compile every module: where
 # PYTHONDONTWRITEBYTECODE is set (as on this project's machines) Python never caches bytecode, and
 # every one of the ~160 jobs of `make tables` would recompile torch's modules at import, 3-6 s each.
