@@ -38,7 +38,7 @@ STAGES: dict[str, tuple[str, str]] = {
     "bank-sheet": ("bank_sheet", "draw a contact sheet of random images of an anomaly bank"),
     "pretrain": ("pretrain", "run a method's separate pre-training phase (SLSG's GPT-Net) on one category"),
     "train": ("train", "train one method on one category with one seed"),
-    "evaluate": ("evaluate", "score the test split with a trained model and compute every metric"),
+    "evaluate": ("evaluate", "score the test split with trained models (every seed) and compute all metrics"),
     "predict": ("predict", "decide defective or not for new images with a trained run; heat-map overlays"),
     "export": ("export", "write a trained run as one ONNX file (checked against predict) and a JSON sidecar"),
     "aggregate": ("aggregate", "collect every metrics.json into results/metrics.csv"),

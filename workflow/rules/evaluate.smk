@@ -3,7 +3,7 @@
 
 def seed_runs(root, name):
     """``results/<root>/{dataset}/{category}/{method}/seed<s>/<name>`` for every seed (wildcards kept)."""
-    return [f"results/{root}/{{dataset}}/{{category}}/{{method}}/seed{s}/{name}" for s in PARAMS.seeds]
+    return [f"{run_path(root, '{dataset}', '{category}', '{method}', s)}/{name}" for s in PARAMS.seeds]
 
 
 # One job evaluates every seed of a (data set, category, method): its imports and start-up (2-5 s,

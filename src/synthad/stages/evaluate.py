@@ -1,4 +1,4 @@
-r"""``synthad evaluate``: score the test split with a trained model and compute every metric.
+r"""``synthad evaluate``: score the test split with trained models (every seed) and compute all metrics.
 
 Example::
 
